@@ -1,0 +1,3 @@
+from dealtape.cli import main
+
+main()

@@ -1,0 +1,261 @@
+"""The `dealtape` command: a thin shell over the library. Each command opens the store,
+calls one library function and renders the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+
+from .models.errors import DealtapeError
+
+
+@dataclass
+class Settings:
+    db: Optional[Path]
+    config: Optional[Path]
+    debug: bool
+
+    def load_config(self):
+        from .models import config
+
+        return config.load(self.config)
+
+    def open(self, *, read_only: bool = False, create: bool = False):
+        from .models.store import Store
+
+        return Store.open(self.db, read_only=read_only, create=create,
+                          config=None if read_only else self.load_config())
+
+
+class _Group(TyperGroup):
+    """Turns library errors into one `Error: …` line and exit status 1 (tracebacks with --debug)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DealtapeError as exc:
+            if isinstance(ctx.obj, Settings) and ctx.obj.debug:
+                raise
+            _err(f"Error: {exc}")
+            if exc.hint:
+                _err(f"Hint: {exc.hint}")
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="dealtape: a CRM derived from what was said in calls, email and chat.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    db: Optional[Path] = typer.Option(None, "--db", envvar="DEALTAPE_DB",
+                                      help="DuckDB file (default ./dealtape.duckdb).", show_default=False),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file (default ./dealtape.toml if present)."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+):
+    ctx.obj = Settings(db, config, debug)
+
+
+@app.command()
+def init(ctx: typer.Context):
+    """Create the database, or upgrade it to the current schema."""
+    settings: Settings = ctx.obj
+    with settings.open(create=True) as store:
+        from .models.migrations import applied
+
+        names = list(applied(store.con))
+    typer.echo(f"{store.path}: ready (schema {names[-1]}, {len(names)} migration(s) applied)")
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="Files and folders: transcripts, email, chat exports."),
+    kind: Optional[str] = typer.Option(None, "--kind", "-k",
+                                       help="Force the input kind instead of detecting it (see `dealtape kinds`)."),
+):
+    """Store calls, email and chat from files and folders. Re-running adds only what is new."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from . import ingest as ingest_lib
+
+    settings: Settings = ctx.obj
+    with settings.open(create=True) as store, Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), TextColumn("{task.fields[uri]}"), transient=True, console=_console(),
+    ) as bar:
+        task = bar.add_task("ingesting", total=None, uri="")
+
+        def progress(uri: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, uri=Path(uri).name if uri else "")
+
+        report = ingest_lib.run(paths, store, kind=kind, progress=progress)
+    w = report.written
+    typer.echo(f"{report.items} item(s): {w.new} new, {w.duplicate} already had, {len(report.failed)} failed"
+               f" — added {w.conversations} conversation(s), {w.utterances} utterance(s), "
+               f"{w.participants} participant(s)")
+    if report.ignored:
+        typer.echo(f"ignored {len(report.ignored)} file(s) of no known kind "
+                   f"(e.g. {report.ignored[0]}); use --kind to force one")
+    for rejected in report.failed:
+        _err(f"Error: {rejected.uri}: {rejected.reason}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def kinds():
+    """List the input kinds `dealtape ingest` understands."""
+    from . import ingest as ingest_lib
+
+    for name in ingest_lib.available_ingestors():
+        ingestor = ingest_lib.get(name)
+        typer.echo(f"{name:16} {ingestor.description} (re-ingest key: {ingestor.natural_key})")
+
+
+@app.command()
+def status(ctx: typer.Context):
+    """What the database holds: rows per table, conversations per kind, last runs."""
+    from .models import crm
+
+    with ctx.obj.open(read_only=True) as store:
+        s = crm.status(store)
+    console = _console()
+    console.print(f"[bold]{s.path}[/bold]  schema {s.migrations[-1] if s.migrations else '-'}")
+    console.print("  ".join(f"{table}: {n}" for table, n in s.rows.items()))
+    console.print(f"accounts: {s.accounts}  contacts: {s.contacts}  "
+                  f"internal domains: {', '.join(s.internal_domains) or '(none configured)'}")
+    if not s.internal_domains:
+        console.print("[yellow]No \\[team] internal_domains in dealtape.toml: every email address counts as "
+                      "external.[/yellow]")
+    console.print(_table(s.by_kind, title="Conversations"))
+    console.print(_table(s.last_runs, title="Last runs"))
+
+
+@app.command("conversations")
+def conversations_(
+    ctx: typer.Context,
+    account: Optional[str] = typer.Option(None, "--account", "-a", help="Account domain or name."),
+    kind: Optional[str] = typer.Option(None, "--kind", "-k", help="call, voice_note, email or chat."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N."),
+):
+    """List conversations, newest first."""
+    from .models import crm
+
+    with ctx.obj.open(read_only=True) as store:
+        df = crm.conversations(store, account=account, kind=kind, limit=limit)
+    _console().print(_table(df, title=f"{len(df)} conversation(s)"))
+
+
+@app.command()
+def show(ctx: typer.Context, conversation_id: str = typer.Argument(..., help="A conversation id, or its first characters.")):
+    """One conversation: who took part and what each of them said, in order."""
+    from .models import crm
+
+    with ctx.obj.open(read_only=True) as store:
+        overview, people, timeline = crm.conversation(store, conversation_id)
+    console = _console()
+    console.print(f"[bold]{overview['title'] or '(untitled)'}[/bold]  {overview['kind']}  "
+                  f"{_cell(overview['started_at'])}  {overview['account_name'] or ''}")
+    console.print(f"[dim]{overview['conversation_id']}  {overview['source_uri']}[/dim]")
+    console.print(_table(people, title="Participants"))
+    for row in timeline.iter_rows(named=True):
+        when = _clock(row["start_s"]) if row["start_s"] is not None else _cell(row["sent_at"])
+        style = "cyan" if row["side"] == "internal" else "green" if row["side"] == "external" else "white"
+        label = row["speaker"] or "?"
+        if row["utterance_kind"] not in ("speech", "message"):
+            label += f" ({row['utterance_kind']})"
+        console.print(f"[dim]{when}[/dim] [{style}]{label}[/{style}]: ", end="")
+        console.print(row["text"], markup=False, highlight=False)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+    plain = "plain"
+
+
+@app.command()
+def sql(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., help="SQL over the views (conversations, timeline, accounts, …) and raw.* tables."),
+    format: Format = typer.Option(Format.table, "--format", "-f",
+                                  help="table; csv, json or parquet (to --output, or stdout for csv/json); "
+                                       "plain: tab-separated values without a header, for scripts."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file."),
+):
+    """Run a read-only SQL query. The database is opened read-only, so nothing can change."""
+    with ctx.obj.open(read_only=True) as store:
+        df = store.query(query)
+    if format is Format.table:
+        _console().print(_table(df))
+    elif format is Format.plain:
+        for row in df.iter_rows():
+            typer.echo("\t".join("" if v is None else str(v) for v in row))
+    elif format is Format.parquet:
+        if output is None:
+            raise DealtapeError("--format parquet needs --output FILE")
+        df.write_parquet(output)
+    else:
+        text = df.write_csv() if format is Format.csv else df.write_json()
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text.rstrip("\n"))
+    if output:
+        _err(f"wrote {len(df)} row(s) to {output}")
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:d}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+
+
+def _cell(value) -> str:
+    from datetime import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _table(df, title: str | None = None):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for name in df.columns:
+        table.add_column(name, overflow="fold")
+    for row in df.iter_rows():
+        table.add_row(*(_cell(v) for v in row))
+    return table
+
+
+def main() -> None:
+    app(prog_name="dealtape")

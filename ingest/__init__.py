@@ -1,0 +1,160 @@
+"""Ingest: turn raw files into conversations in the store. One module per source kind."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from ..models.errors import DealtapeError
+from ..models.records import Conversation, Rejected
+from ..models.store import Store, WriteResult
+from .base import Ingestor, SourceItem
+
+log = logging.getLogger(__name__)
+
+# name -> "module:attribute"; modules load lazily so `dealtape --help` stays instant.
+# Detection tries them in this order.
+INGESTORS: dict[str, str] = {
+    "slack": "dealtape.ingest.slack:SlackExport",
+    "maildir": "dealtape.ingest.email:Maildir",
+    "mbox": "dealtape.ingest.email:Mbox",
+    "eml": "dealtape.ingest.email:Eml",
+    "vtt": "dealtape.ingest.transcripts:WebVTT",
+    "srt": "dealtape.ingest.transcripts:SRT",
+    "transcript-json": "dealtape.ingest.transcripts:TranscriptJSON",
+    "chat-jsonl": "dealtape.ingest.chat_jsonl:ChatJSONL",
+}
+
+BATCH_SIZE = 500  # records written per transaction; each record is written whole or not at all
+
+
+def available_ingestors() -> list[str]:
+    return list(INGESTORS)
+
+
+def get(name: str) -> Ingestor:
+    """The ingestor registered as `name`; unknown names list the valid ones."""
+    try:
+        target = INGESTORS[name]
+    except KeyError:
+        raise DealtapeError(f"unknown kind {name!r}; choose one of: {', '.join(INGESTORS)}") from None
+    module, attr = target.split(":")
+    return getattr(import_module(module), attr)()
+
+
+def detect(path: Path) -> Ingestor | None:
+    """The first ingestor that recognises `path`, or None."""
+    for name in INGESTORS:
+        ingestor = get(name)
+        if ingestor.detect(path):
+            return ingestor
+    return None
+
+
+@dataclass
+class IngestReport:
+    run_id: str = ""
+    items: int = 0
+    written: WriteResult = field(default_factory=WriteResult)
+    failed: list[Rejected] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def plan(paths: Iterable[str | Path], kind: str | None = None) -> tuple[list[tuple[Ingestor, SourceItem]], list[Path], list[Rejected]]:
+    """Walk `paths` into (ingestor, item) pairs, plus ignored files and unreadable paths."""
+    forced = get(kind) if kind else None
+    items: list[tuple[Ingestor, SourceItem]] = []
+    ignored: list[Path] = []
+    missing: list[Rejected] = []
+
+    def visit(path: Path, explicit: bool) -> None:
+        ingestor = forced or detect(path)
+        if ingestor is None and path.is_dir():
+            for child in sorted(path.iterdir()):
+                if not child.name.startswith("."):
+                    visit(child, explicit=False)
+            return
+        if ingestor is None or (forced and not explicit and not forced.detect(path)):
+            if explicit:
+                missing.append(Rejected(str(path), kind or "unknown", "not a recognised conversation format "
+                                        f"(use --kind; kinds: {', '.join(INGESTORS)})"))
+            else:
+                ignored.append(path)
+            return
+        items.extend((ingestor, item) for item in ingestor.discover(path))
+
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            missing.append(Rejected(str(path), kind or "unknown", "no such file or folder"))
+            continue
+        if forced and path.is_dir() and not forced.detect(path):
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not child.name.startswith(".") and forced.detect(child):
+                    items.extend((forced, item) for item in forced.discover(child))
+            continue
+        visit(path, explicit=True)
+    return items, ignored, missing
+
+
+def _records(ingestor: Ingestor, item: SourceItem) -> Iterator[Conversation | Rejected]:
+    """An item's records; an unexpected exception rejects the rest of the item, not the batch."""
+    try:
+        yield from ingestor.read(item)
+    except DealtapeError as exc:
+        yield Rejected(item.uri, ingestor.name, str(exc))
+    except Exception as exc:  # a parser bug or corrupt input must not stop the batch
+        log.exception("reading %s", item.uri)
+        yield Rejected(item.uri, ingestor.name, f"{type(exc).__name__}: {exc}")
+
+
+def run(paths: Iterable[str | Path], store: Store, *, kind: str | None = None,
+        progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+    """Ingest files and folders into `store`.
+
+    `progress(uri, items_done, items_total)` is called as each item starts.
+    Failures are recorded in `ingest_errors` and reported; they never stop the batch.
+    """
+    items, ignored, missing = plan(paths, kind)
+    report = IngestReport(run_id=store.begin_run("ingest"), items=len(items), ignored=ignored)
+    for rejected in missing:
+        _fail(store, report, rejected)
+    pending: list[Conversation] = []
+
+    def flush() -> None:
+        if pending:
+            written = store.write(pending, report.run_id)
+            for name in ("new", "duplicate", "conversations", "utterances", "participants"):
+                setattr(report.written, name, getattr(report.written, name) + getattr(written, name))
+            pending.clear()
+
+    for done, (ingestor, item) in enumerate(items):
+        if progress:
+            progress(item.uri, done, len(items))
+        for record in _records(ingestor, item):
+            if isinstance(record, Rejected):
+                _fail(store, report, record)
+                continue
+            # records of one source stay in one transaction: flush only between sources
+            if len(pending) >= BATCH_SIZE and record.source.sha256 != pending[-1].source.sha256:
+                flush()
+            pending.append(record)
+    flush()
+    if progress:
+        progress("", len(items), len(items))
+    store.finish_run(report.run_id, "ok" if report.ok else "failed",
+                     report.written.new, report.written.duplicate, len(report.failed))
+    return report
+
+
+def _fail(store: Store, report: IngestReport, rejected: Rejected) -> None:
+    log.warning("%s: %s", rejected.uri, rejected.reason)
+    report.failed.append(rejected)
+    store.record_error(rejected, report.run_id)
