@@ -16,14 +16,19 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+DEALTAPE := $(BIN)/dealtape --db $(DEMO_DB) --config data/dealtape.toml
+
 demo: install
 	rm -f $(DEMO_DB)
-	$(BIN)/dealtape --db $(DEMO_DB) init
-	$(BIN)/dealtape --db $(DEMO_DB) ingest data/
-	$(BIN)/dealtape --db $(DEMO_DB) status
-	$(BIN)/dealtape --db $(DEMO_DB) sql "select account, count(*) as conversations, string_agg(distinct kind, ', ') as kinds from conversations group by account order by account"
-	$(BIN)/dealtape --db $(DEMO_DB) conversations
-	$(BIN)/dealtape --db $(DEMO_DB) show "$$($(BIN)/dealtape --db $(DEMO_DB) sql "select conversation_id from conversations where kind = 'call' order by started_at limit 1" --format ids)"
+	$(DEALTAPE) init
+	$(DEALTAPE) ingest data/
+	$(DEALTAPE) sql "select account_name as account, count(*) as conversations, \
+	    count(*) filter (where kind = 'call') as calls, count(*) filter (where kind = 'email') as email_threads, \
+	    count(*) filter (where kind = 'chat') as chats, max(ended_at) as last_activity \
+	    from conversations group by all order by last_activity desc"
+	$(DEALTAPE) conversations
+	$(DEALTAPE) show $$($(DEALTAPE) sql "select conversation_id from conversations where kind = 'call' \
+	    order by started_at desc limit 1" --format plain)
 
 test: install
 	$(BIN)/python -m pytest

@@ -60,10 +60,10 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _console():
+def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console()
+    return Console(stderr=stderr)
 
 
 @app.callback()
@@ -101,9 +101,13 @@ def ingest(
     from . import ingest as ingest_lib
 
     settings: Settings = ctx.obj
+    if kind:
+        ingest_lib.get(kind)  # an unknown kind fails before anything is opened
+    console = _console(stderr=True)
     with settings.open(create=True) as store, Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), TextColumn("{task.fields[uri]}"), transient=True, console=_console(),
+        TimeRemainingColumn(), TextColumn("{task.fields[uri]}"), transient=True, console=console,
+        disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task("ingesting", total=None, uri="")
 
@@ -112,8 +116,8 @@ def ingest(
 
         report = ingest_lib.run(paths, store, kind=kind, progress=progress)
     w = report.written
-    typer.echo(f"{report.items} item(s): {w.new} new, {w.duplicate} already had, {len(report.failed)} failed"
-               f" — added {w.conversations} conversation(s), {w.utterances} utterance(s), "
+    typer.echo(f"{w.new} new, {w.duplicate} already had, {len(report.failed)} failed (from {report.items} file(s) "
+               f"or archive member(s)); added {w.conversations} conversation(s), {w.utterances} utterance(s), "
                f"{w.participants} participant(s)")
     if report.ignored:
         typer.echo(f"ignored {len(report.ignored)} file(s) of no known kind "
@@ -175,6 +179,8 @@ def show(ctx: typer.Context, conversation_id: str = typer.Argument(..., help="A 
 
     with ctx.obj.open(read_only=True) as store:
         overview, people, timeline = crm.conversation(store, conversation_id)
+    from rich.text import Text
+
     console = _console()
     console.print(f"[bold]{overview['title'] or '(untitled)'}[/bold]  {overview['kind']}  "
                   f"{_cell(overview['started_at'])}  {overview['account_name'] or ''}")
@@ -186,8 +192,7 @@ def show(ctx: typer.Context, conversation_id: str = typer.Argument(..., help="A 
         label = row["speaker"] or "?"
         if row["utterance_kind"] not in ("speech", "message"):
             label += f" ({row['utterance_kind']})"
-        console.print(f"[dim]{when}[/dim] [{style}]{label}[/{style}]: ", end="")
-        console.print(row["text"], markup=False, highlight=False)
+        console.print(Text.assemble((when, "dim"), " ", (label, style), ": ", row["text"]))
 
 
 class Format(str, Enum):
@@ -247,13 +252,18 @@ def _cell(value) -> str:
 
 
 def _table(df, title: str | None = None):
+    """A rich table; ids, numbers and dates never wrap, free text folds."""
+    import polars as pl
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", header_style="bold")
-    for name in df.columns:
-        table.add_column(name, overflow="fold")
-    for row in df.iter_rows():
-        table.add_row(*(_cell(v) for v in row))
+    rows = [[_cell(v) for v in row] for row in df.iter_rows()]
+    for i, name in enumerate(df.columns):
+        compact = df.schema[name] != pl.String or all(" " not in r[i] for r in rows)
+        table.add_column(name, no_wrap=compact, overflow="ellipsis" if compact else "fold",
+                         min_width=None if compact else min(10, max(len(r[i]) for r in rows) if rows else 0) or None)
+    for row in rows:
+        table.add_row(*row)
     return table
 
 

@@ -101,7 +101,8 @@ def plan(paths: Iterable[str | Path], kind: str | None = None) -> tuple[list[tup
                     items.extend((forced, item) for item in forced.discover(child))
             continue
         visit(path, explicit=True)
-    return items, ignored, missing
+    sidecars = {i.sidecar(item.path) for i, item in items if hasattr(i, "sidecar")}
+    return items, [p for p in ignored if p not in sidecars], missing
 
 
 def _records(ingestor: Ingestor, item: SourceItem) -> Iterator[Conversation | Rejected]:

@@ -55,7 +55,7 @@ def conversations(store: Store, *, account: str | None = None, kind: str | None 
         where.append("kind = ?")
         params.append(kind)
     sql = ("SELECT conversation_id, kind, started_at, coalesce(account_name, '') AS account, title, "
-           "participants, utterances FROM conversations"
+           "utterances AS said FROM conversations"
            + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY started_at DESC NULLS LAST, conversation_id"
            + (f" LIMIT {int(limit)}" if limit else ""))
