@@ -74,6 +74,10 @@ def _options(
     config: Optional[Path] = typer.Option(None, "--config", help="Config file (default ./dealtape.toml if present)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
 ):
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = Settings(db, config, debug)
 
 
@@ -120,8 +124,8 @@ def ingest(
                f"or archive member(s)); added {w.conversations} conversation(s), {w.utterances} utterance(s), "
                f"{w.participants} participant(s)")
     if report.ignored:
-        typer.echo(f"ignored {len(report.ignored)} file(s) of no known kind "
-                   f"(e.g. {report.ignored[0]}); use --kind to force one")
+        shown = ", ".join(map(str, report.ignored[:5])) + (" …" if len(report.ignored) > 5 else "")
+        typer.echo(f"ignored {len(report.ignored)} file(s) of no known kind: {shown} (use --kind to force one)")
     for rejected in report.failed:
         _err(f"Error: {rejected.uri}: {rejected.reason}")
     if not report.ok:

@@ -96,8 +96,9 @@ def plan(paths: Iterable[str | Path], kind: str | None = None) -> tuple[list[tup
             missing.append(Rejected(str(path), kind or "unknown", "no such file or folder"))
             continue
         if forced and path.is_dir() and not forced.detect(path):
+            # a forced kind claims every file: one that is not of that kind is rejected, not skipped
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not child.name.startswith(".") and forced.detect(child):
+                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
                     items.extend((forced, item) for item in forced.discover(child))
             continue
         visit(path, explicit=True)
@@ -112,7 +113,7 @@ def _records(ingestor: Ingestor, item: SourceItem) -> Iterator[Conversation | Re
     except DealtapeError as exc:
         yield Rejected(item.uri, ingestor.name, str(exc))
     except Exception as exc:  # a parser bug or corrupt input must not stop the batch
-        log.exception("reading %s", item.uri)
+        log.debug("reading %s failed", item.uri, exc_info=True)
         yield Rejected(item.uri, ingestor.name, f"{type(exc).__name__}: {exc}")
 
 
@@ -156,6 +157,6 @@ def run(paths: Iterable[str | Path], store: Store, *, kind: str | None = None,
 
 
 def _fail(store: Store, report: IngestReport, rejected: Rejected) -> None:
-    log.warning("%s: %s", rejected.uri, rejected.reason)
+    log.info("rejected %s: %s", rejected.uri, rejected.reason)
     report.failed.append(rejected)
     store.record_error(rejected, report.run_id)

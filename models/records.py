@@ -82,8 +82,8 @@ class Conversation:
     """Everything one input item contributes to one conversation.
 
     `thread_key` names the conversation when it is new. The item joins an existing
-    conversation instead when any of `lookup_keys` (searched in order) or
-    `thread_key` is already known; `keys` are registered for later items to find.
+    conversation instead when any of `lookup_keys` (searched in order) or `thread_key`
+    is already known; `thread_key` and `keys` are registered for later items to find.
     """
 
     kind: str

@@ -235,7 +235,7 @@ class _Batch:
                 continue
             stored_ids.update(u.external_id for u in fresh if u.external_id)
 
-            conv_id = next((key_to_conv[k] for k in (*rec.lookup_keys, rec.thread_key, *rec.keys)
+            conv_id = next((key_to_conv[k] for k in (*rec.lookup_keys, rec.thread_key)
                             if k in key_to_conv), None)
             if conv_id is None:
                 conv_id = short_id("c", rec.thread_key)
