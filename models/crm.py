@@ -49,8 +49,8 @@ def conversations(store: Store, *, account: str | None = None, kind: str | None 
     """The conversations view, newest first, optionally filtered."""
     where, params = [], []
     if account:
-        where.append("(account = ? OR account_name ILIKE ?)")
-        params += [account.lower(), account]
+        where.append("(account ILIKE ? OR account_name ILIKE ?)")
+        params += [f"%{account}%"] * 2
     if kind:
         where.append("kind = ?")
         params.append(kind)

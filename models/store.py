@@ -134,7 +134,10 @@ class Store:
     # ---- writing (append only) ---------------------------------------------------------
 
     def sync_settings(self, config: Config) -> None:
+        """Append the settings that changed; with no config file, stored settings stay as they are."""
         current = self.settings()
+        if config.path is None and current:
+            return
         now = _now()
         for key, value in config.view_settings().items():
             if current.get(key) != value:

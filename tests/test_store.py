@@ -85,15 +85,17 @@ def test_a_failing_batch_stores_nothing(store):
     assert set(rows(store).values()) == {0}
 
 
-def test_settings_are_appended_only_when_they_change(store_path):
-    cfg = Config(team=TeamConfig(internal_domains=("dealtape.example",)))
+def test_settings_are_appended_only_when_they_change(store_path, tmp_path):
+    cfg = Config(team=TeamConfig(internal_domains=("dealtape.example",)), path=tmp_path / "dealtape.toml")
     with Store.open(store_path, config=cfg, create=True) as store:
         n = store.scalar("SELECT count(*) FROM _dealtape_settings")
     with Store.open(store_path, config=cfg) as store:
         assert store.scalar("SELECT count(*) FROM _dealtape_settings") == n
-    moved = Config(team=TeamConfig(internal_domains=("new.example",)))
+    moved = Config(team=TeamConfig(internal_domains=("new.example",)), path=tmp_path / "dealtape.toml")
     with Store.open(store_path, config=moved) as store:
         assert store.scalar("SELECT count(*) FROM _dealtape_settings") == n + 1
+        assert store.settings()["team.internal_domains"] == ["new.example"]
+    with Store.open(store_path, config=Config()) as store:  # no config file: keep what is stored
         assert store.settings()["team.internal_domains"] == ["new.example"]
 
 
