@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol
 
+from ..models.errors import BadInput
 from ..models.records import Conversation, Rejected
 
 
@@ -37,3 +39,16 @@ class Ingestor(Protocol):
 def sidecar_path(path: Path) -> Path:
     """The optional call-metadata file beside a transcript or recording: X.vtt -> X.json."""
     return path.with_suffix(".json")
+
+
+def parse_json(data: bytes | str, expect: type, what: str = "a JSON value"):
+    """Parse JSON that must be of type `expect` (list or dict); BadInput with a one-line reason."""
+    try:
+        value = json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(value, expect):
+        raise BadInput(f"not {what} (found {type(value).__name__})")
+    return value

@@ -42,7 +42,7 @@ from typing import Iterator
 
 from ..models.errors import BadInput
 from ..models.records import Conversation, Participant, Rejected, Source, Utterance
-from .base import SourceItem
+from .base import SourceItem, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -243,13 +243,9 @@ class _Export:
 
     def _index(self, member: str) -> list[dict]:
         try:
-            data = json.loads(self.read(member))
-        except UnicodeDecodeError as exc:
-            raise BadInput(f"{self.root}: {member} is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{self.root}: {member} is not valid JSON ({exc})") from None
-        if not isinstance(data, list):
-            raise BadInput(f"{self.root}: {member} is not a JSON list")
+            data = parse_json(self.read(member), list, "a JSON list")
+        except BadInput as exc:
+            raise BadInput(f"{self.root}: {member}: {exc}") from None
         return [entry for entry in data if isinstance(entry, dict)]
 
     def _load(self) -> None:
@@ -370,15 +366,9 @@ class _DayFile:
 
     def records(self) -> Iterator[Conversation | Rejected]:
         try:
-            messages = json.loads(self.data)
-        except UnicodeDecodeError as exc:
-            yield Rejected(self.uri, "slack", f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
-            return
-        except json.JSONDecodeError as exc:
-            yield Rejected(self.uri, "slack", f"not valid JSON ({exc})")
-            return
-        if not isinstance(messages, list):
-            yield Rejected(self.uri, "slack", f"not a JSON list of messages (found {type(messages).__name__})")
+            messages = parse_json(self.data, list, "a JSON list of messages")
+        except BadInput as exc:
+            yield Rejected(self.uri, "slack", str(exc))
             return
         for number, message in enumerate(messages, 1):
             problem = self._add(message)

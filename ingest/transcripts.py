@@ -14,6 +14,7 @@ speaker is identified by the participant's email. An invalid sidecar rejects the
 from __future__ import annotations
 
 import html
+import codecs
 import json
 import logging
 import math
@@ -32,7 +33,7 @@ from webvtt.models import Timestamp
 
 from ..models.errors import BadInput
 from ..models.records import Conversation, Participant, Rejected, Source, Utterance, normalise_name
-from .base import SourceItem, sidecar_path
+from .base import SourceItem, parse_json, sidecar_path
 
 log = logging.getLogger(__name__)
 
@@ -277,10 +278,7 @@ class TranscriptJSON(_TranscriptIngestor):
         return path.with_name(path.stem + ".meta.json")
 
     def cues(self, text: str) -> list[_Cue]:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        doc = parse_json(text, (list, dict), "a list of segments or an object with 'segments'")
         segments = doc.get("segments") if isinstance(doc, dict) else doc
         if not isinstance(segments, list) or not segments:
             raise BadInput("expected a non-empty list of segments or an object with a 'segments' list")
@@ -426,15 +424,13 @@ def _read_sidecar(path: Path) -> _Sidecar | None:
         return None
     where = f"sidecar {path.name}"
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
+        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     except OSError as exc:
         raise BadInput(f"{where}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{where}: not valid UTF-8 at byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    if not isinstance(raw, dict):
-        raise BadInput(f"{where}: expected a JSON object with title, started_at, participants")
+    try:
+        raw = parse_json(data, dict, "a JSON object with title, started_at, participants")
+    except BadInput as exc:
+        raise BadInput(f"{where}: {exc}") from None
 
     def text(key: str) -> str | None:
         value = raw.get(key)

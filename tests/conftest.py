@@ -15,6 +15,19 @@ SHARED = ROOT.parent / "shared"
 EXTERNAL = SHARED / "bench" / "external"
 
 
+RAW_TABLES = ("sources", "conversations", "conversation_keys", "participants", "transcripts", "utterances",
+              "ingest_errors")
+
+
+def raw_counts(store: Store) -> dict[str, int]:
+    """Rows in every raw table: what a re-ingest must leave unchanged."""
+    return {t: store.scalar(f"SELECT count(*) FROM raw.{t}") for t in RAW_TABLES}
+
+
+def rows(store: Store, sql: str, params: list | None = None) -> list[tuple]:
+    return store.con.execute(sql, params or []).fetchall()
+
+
 @pytest.fixture
 def config() -> Config:
     return Config(team=TeamConfig(internal_domains=("dealtape.example",)))

@@ -10,21 +10,13 @@ from pathlib import Path
 import pytest
 
 from dealtape.ingest import run
+from conftest import raw_counts, rows
 from dealtape.models.store import Store
 
 HERE = Path(__file__).resolve().parent / "data" / "chat"
 SLACK = HERE / "slack_export"
 PORTAL = HERE / "acme-portal.jsonl"
-TABLES = ("sources", "conversations", "conversation_keys", "participants", "transcripts", "utterances",
-          "ingest_errors")
-
-
-def counts(store: Store) -> dict[str, int]:
-    return {t: store.con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in TABLES}
-
-
-def rows(store: Store, sql: str, params: list | None = None) -> list[tuple]:
-    return store.con.execute(sql, params or []).fetchall()
+counts = raw_counts
 
 
 def zip_export(folder: Path, target: Path, top: str = "") -> Path:
@@ -229,7 +221,7 @@ def test_slack_unreadable_exports_rejected_in_one_line(store, tmp_path):
     assert set(errors) == {str(not_zip), str(no_users), str(bad_users)}
     assert errors[str(not_zip)].startswith(f"{not_zip}: not a readable zip archive")
     assert errors[str(no_users)] == f"{no_users}: not a Slack export (no users.json)"
-    assert errors[str(bad_users)].startswith(f"{bad_users}: users.json is not valid JSON")
+    assert errors[str(bad_users)].startswith(f"{bad_users}: users.json: not valid JSON: ")
     assert all("\n" not in e for e in errors.values())
     assert len(report.failed) == 3
     assert counts(store)["sources"] == 0

@@ -11,20 +11,12 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from dealtape.ingest import get, run
+from conftest import RAW_TABLES, raw_counts, rows
 from dealtape.models.store import Store
 
 HERE = Path(__file__).resolve().parent / "data" / "email"
 THREE_THREADS = HERE / "three_threads.mbox"
-TABLES = ("sources", "conversations", "conversation_keys", "participants", "transcripts", "utterances",
-          "ingest_errors")
-
-
-def counts(store: Store) -> dict[str, int]:
-    return {t: store.con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in TABLES}
-
-
-def rows(store: Store, sql: str, params: list | None = None) -> list[tuple]:
-    return store.con.execute(sql, params or []).fetchall()
+counts = raw_counts
 
 
 def conversation_of(store: Store, message_id: str) -> str:
@@ -198,7 +190,7 @@ def test_attachment_is_listed_but_its_bytes_stay_in_the_raw_source(store):
     # nothing but the raw source holds the file, decoded or encoded
     encoded = base64.encodebytes(pdf).split(b"\n")[3].decode()
     assert encoded.encode() in raw
-    for table in TABLES:
+    for table in RAW_TABLES:
         columns = "* EXCLUDE (content)" if table == "sources" else "*"
         dump = " ".join(str(row) for row in rows(store, f"SELECT {columns} FROM raw.{table}"))
         assert "DEALTAPE-ATTACHMENT-MARKER" not in dump and encoded not in dump, table
