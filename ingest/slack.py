@@ -191,13 +191,13 @@ class _Export:
             try:
                 archive = zipfile.ZipFile(root)
             except (zipfile.BadZipFile, OSError) as exc:
-                raise BadInput(f"{root}: not a readable zip archive ({exc})") from None
+                raise BadInput(f"not a readable zip archive ({exc})") from None
             prefix = _export_prefix(archive.namelist())
             export = cls(root, archive, prefix or "")
             missing = [] if prefix is not None else _missing(archive.namelist())
         if missing:
             export.close()
-            raise BadInput(f"{root}: not a Slack export (no {' or '.join(missing)})")
+            raise BadInput(f"not a Slack export (no {' or '.join(missing)})")
         try:
             export._load()
         except BadInput:
@@ -245,7 +245,7 @@ class _Export:
         try:
             data = parse_json(self.read(member), list, "a JSON list")
         except BadInput as exc:
-            raise BadInput(f"{self.root}: {member}: {exc}") from None
+            raise BadInput(f"{member}: {exc}") from None
         return [entry for entry in data if isinstance(entry, dict)]
 
     def _load(self) -> None:

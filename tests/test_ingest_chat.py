@@ -219,9 +219,9 @@ def test_slack_unreadable_exports_rejected_in_one_line(store, tmp_path):
 
     errors = {uri: error for uri, error in rows(store, "SELECT uri, error FROM raw.ingest_errors")}
     assert set(errors) == {str(not_zip), str(no_users), str(bad_users)}
-    assert errors[str(not_zip)].startswith(f"{not_zip}: not a readable zip archive")
-    assert errors[str(no_users)] == f"{no_users}: not a Slack export (no users.json)"
-    assert errors[str(bad_users)].startswith(f"{bad_users}: users.json: not valid JSON: ")
+    assert errors[str(not_zip)].startswith("not a readable zip archive")
+    assert errors[str(no_users)] == "not a Slack export (no users.json)"
+    assert errors[str(bad_users)].startswith("users.json: not valid JSON: ")
     assert all("\n" not in e for e in errors.values())
     assert len(report.failed) == 3
     assert counts(store)["sources"] == 0
