@@ -67,14 +67,20 @@ class IngestReport:
         return not self.failed
 
 
-def plan(paths: Iterable[str | Path], kind: str | None = None) -> tuple[list[tuple[Ingestor, SourceItem]], list[Path], list[Rejected]]:
-    """Walk `paths` into (ingestor, item) pairs, plus ignored files and unreadable paths."""
+def plan(paths: Iterable[str | Path], kind: str | None = None, skip: Iterable[Path] = ()) -> tuple[list[tuple[Ingestor, SourceItem]], list[Path], list[Rejected]]:
+    """Walk `paths` into (ingestor, item) pairs, plus ignored files and unreadable paths.
+
+    Files in `skip` (the database itself, when it sits in an ingested folder) are passed over.
+    """
     forced = get(kind) if kind else None
+    skip = {p.resolve() for p in skip}
     items: list[tuple[Ingestor, SourceItem]] = []
     ignored: list[Path] = []
     missing: list[Rejected] = []
 
     def visit(path: Path, explicit: bool) -> None:
+        if path.resolve() in skip:
+            return
         ingestor = forced or detect(path)
         if ingestor is None and path.is_dir():
             for child in sorted(path.iterdir()):
@@ -98,7 +104,8 @@ def plan(paths: Iterable[str | Path], kind: str | None = None) -> tuple[list[tup
         if forced and path.is_dir() and not forced.detect(path):
             # a forced kind claims every file: one that is not of that kind is rejected, not skipped
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+                if (child.is_file() and child.resolve() not in skip
+                        and not any(part.startswith(".") for part in child.relative_to(path).parts)):
                     items.extend((forced, item) for item in forced.discover(child))
             continue
         visit(path, explicit=True)
@@ -124,7 +131,8 @@ def run(paths: Iterable[str | Path], store: Store, *, kind: str | None = None,
     `progress(uri, items_done, items_total)` is called as each item starts.
     Failures are recorded in `ingest_errors` and reported; they never stop the batch.
     """
-    items, ignored, missing = plan(paths, kind)
+    db = Path(store.path)
+    items, ignored, missing = plan(paths, kind, skip=[db, db.with_name(db.name + ".wal")])
     report = IngestReport(run_id=store.begin_run("ingest"), items=len(items), ignored=ignored)
     for rejected in missing:
         _fail(store, report, rejected)
