@@ -20,8 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from ..models.errors import BadInput
 from ..models.records import UTTERANCE_KINDS, Conversation, Participant, Rejected, Source, Utterance
-from .base import SourceItem
+from .base import SourceItem, parse_json
 
 SUFFIXES = (".jsonl", ".ndjson")
 REQUIRED = ("ts", "sender", "text")
@@ -105,13 +106,9 @@ class _Message:
     def parse(cls, raw: bytes, default_channel: str) -> "_Message":
         """One line as a message; ValueError with a one-line reason when it is not one."""
         try:
-            obj = json.loads(raw)
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"not valid UTF-8 ({exc.reason} at byte {exc.start} of the line)") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise ValueError(f"not a JSON object (found {type(obj).__name__})")
+            obj = parse_json(raw, dict, "a JSON object")
+        except BadInput as exc:
+            raise ValueError(str(exc)) from None
         missing = [key for key in REQUIRED if obj.get(key) is None]
         if missing:
             raise ValueError(f"missing {', '.join(missing)}")

@@ -235,7 +235,7 @@ def test_chat_jsonl_threads_days_and_bad_lines(store):
 
     assert sorted((r.uri, r.reason) for r in report.failed) == [
         (f"{PORTAL}:line 5", "ts 'yesterday' unreadable (expected ISO-8601 or epoch seconds)"),
-        (f"{PORTAL}:line 7", "not valid JSON: Unterminated string starting at (column 63)"),
+        (f"{PORTAL}:line 7", "not valid JSON: Unterminated string starting at at line 1 column 63"),
     ]
     assert counts(store) == {"sources": 1, "conversations": 3, "conversation_keys": 3, "participants": 5,
                              "transcripts": 3, "utterances": 5, "ingest_errors": 2}
