@@ -87,9 +87,9 @@ def plan(paths: Iterable[str | Path], kind: str | None = None, skip: Iterable[Pa
                 if not child.name.startswith("."):
                     visit(child, explicit=False)
             return
-        if ingestor is None or (forced and not explicit and not forced.detect(path)):
+        if ingestor is None:  # only without --kind: a forced kind claims every path
             if explicit:
-                missing.append(Rejected(str(path), kind or "unknown", "not a recognised conversation format "
+                missing.append(Rejected(str(path), "unknown", "not a recognised conversation format "
                                         f"(use --kind; kinds: {', '.join(INGESTORS)})"))
             else:
                 ignored.append(path)
