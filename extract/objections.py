@@ -1,0 +1,190 @@
+"""Objections: concerns the prospect's side raises that could block the deal.
+
+Candidate sentences come from external speakers only and mention something a concern is
+made of (cost, timing, approval, security...). The `objection` head (MiniLM embeddings,
+nine classes: eight categories and none) scores them; negated ("price isn't a concern")
+and hypothetical ("if price were an issue") sentences are ruled out by the parse and a
+few patterns. One fact per conversation and category, the clearest sentence first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .base import ConversationDoc, Fact, Sentence, strip_fillers
+from .settings import OBJECTION_CATEGORIES
+
+_CUE = re.compile(
+    r"\b(expensive|pric\w*|cost\w*|budget\w*|afford\w*|cheap\w*|spend\w*|money|dollars?|discount\w*|roi|value|"
+    r"worth|timing|timeline|quarter|q[1-4]|freeze|frozen|now|next year|busy|bandwidth|capacity|priorit\w*|later|"
+    r"wait\w*|delay\w*|hold|approv\w*|sign[- ]?off|decision|decide|board|cfo|ceo|cio|cto|vp|boss|procurement|"
+    r"legal|lawyers?|committee|stakeholders?|buy[- ]?in|call|need\w*|necessary|already|current\w*|works? fine|"
+    r"happy with|locked|spreadsheets?|excel|security|secure|soc ?2|iso|gdpr|hipaa|complian\w*|privacy|data|pii|"
+    r"encrypt\w*|sso|saml|okta|pen ?test\w*|residency|breach\w*|risk\w*|integrat\w*|api|connector\w*|support\w*|"
+    r"compatib\w*|performance|slow|latency|scal\w*|outage\w*|bugs?|stack|migrat\w*|implement\w*|onboard\w*|"
+    r"contract\w*|terms|lock[- ]?in|liabilit\w*|indemn\w*|references?|startup|small|stabilit\w*|funding|"
+    r"concern\w*|worr\w*|hesita\w*|issue\w*|problem\w*|tough|hard|difficult\w*|challeng\w*|sure|unsure|"
+    r"skeptic\w*|doubt\w*|blocker\w*|deal[- ]?breaker\w*|can'?t|cannot|won'?t|doesn'?t|don'?t|isn'?t|aren'?t|"
+    r"too|struggl\w*|pushback|nervous|uncomfortable|competitor\w*|vendor\w*|alternative\w*|cheaper|"
+    r"renewal|switch\w*|team|headcount|resources?|it|infosec|audit\w*|review\w*)\b", re.I)
+_NEGATED = re.compile(
+    r"\b(?:(?:is|are|was|'s|'re)(?:n't| not)|not|no|never|nothing)\s+(?:really\s+|much\s+(?:of\s+)?|a\s+|an\s+|"
+    r"the\s+|our\s+|any\s+|big\s+|major\s+|real\s+)*(?:concern|issue|problem|blocker|worry|deal[- ]?breaker|"
+    r"obstacle|question|constraint|factor)s?\b|\bnot (?:worried|concerned|an issue|a problem)|\bno (?:concerns?|issues?|worries|problems?)\b|"
+    r"\bnothing to worry|\b(?:fine|ok|okay|comfortable|good|happy) with (?:the )?(?:price|pricing|cost|terms|that)|"
+    r"\b(?:answers?|answered|resolves?|resolved|addressed|cleared|covers?|covered|solves?|solved) (?:my|our|that|the)\b|"
+    r"\bthat helps\b|\bmakes sense\b|\bworks for (?:us|me)\b|\bpassed (?:our|the)\b|\bwe'?re (?:good|fine|all set)\b", re.I)
+_HYPOTHETICAL = re.compile(
+    r"^\W*(?:(?:and|but|so|because|um|uh|also|then)\W+)*(?:even\s+)?(?:if|what if|suppose|supposing|assuming|in case|say|hypothetically|imagine)\b|"
+    r"\b(?:were|was) (?:an?|the) (?:issue|concern|problem)\b|\bif (?:price|budget|cost|security|timing)\b|"
+    r"\bwould (?:only )?be (?:an? )?(?:issue|problem|concern) if\b", re.I)
+_TENSION = re.compile(
+    r"\b(too|not|n't|never|no|nothing|can'?t|cannot|won'?t|hard|difficult|tough|problem|issue|concern\w*|worr\w*|"
+    r"non-?starter|deal[- ]?breaker|blocker|above|over|more than|only|until|unless|before|must|need(?:s|ed)? to|"
+    r"have to|requires?|required|strict|minimum|push(?:es)?|slip\w*|delay\w*|freeze|risk\w*|afraid|skeptic\w*|"
+    r"hesita\w*|unsure|convinced|justify|expensive|pricey|steep|afford\w*|budget|approv\w*|sign(?:s|-off| off)|"
+    r"goes to|decid\w*|compar\w*|bake-?off|already|locked|happy with|lack\w*|missing|limit\w*|slow|exceed\w*|"
+    r"cap|but|though|however|still|open|want|wants|insist\w*|non-?negotiable|ask(?:ing)? for)\b", re.I)
+# Phrasings that state a concern outright, per category. A match makes a sentence a strong
+# candidate (the heads still weigh it); without one, only a very confident head counts.
+_STRONG = {
+    "price": r"over (?:my |our |the )?budget|above (?:what|our|my)|too (?:expensive|pricey|much|high)|hard to justify|"
+             r"can'?t afford|cash ?flow|(?:needs?|has) to come down|more than we|budget (?:is|was) (?:the|a) (?:problem|issue)|"
+             r"budget line|line item|cutting (?:\w+ )?(?:spend|budget|costs?)|pricey|steep|out of (?:our )?range|way above|"
+             r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget",
+    "authority": r"not the one who (?:signs|decides)|goes to (?:our |the |my )?(?:cfo|ceo|cto|cio|board|vp|committee)|"
+                 r"sign[- ]?off from|need(?:s)? (?:\w+ )?sign[- ]?off|before (?:she|he|they|we) (?:signs?|approves?)|"
+                 r"business case|board (?:conversation|approval|decision)|approv\w* (?:anything )?over|"
+                 r"nothing gets signed|final say|not my (?:call|decision)|need(?:s)? (?:\w+ )?approval|has to approve|"
+                 r"must approve|(?:cfo|ceo|board|committee) (?:has|needs|wants|will want) to",
+    "timing": r"freeze|not in a rush|push(?:es)? (?:us|it|this) (?:past|out|back)|slips? (?:to|into)|nothing (?:would|will|can) start|"
+              r"not until|next fiscal|bandwidth|too busy|on hold|not (?:a )?(?:good|right) time|timing (?:is|isn't)|"
+              r"(?:weeks|months) minimum|can'?t start|won'?t (?:be able to )?start|after (?:the|our) (?:audit|migration|reorg)",
+    "security": r"\bbaa\b|strict|soc ?2|pen ?test|not comfortable|must (?:stay|remain|not)|residency|private link|"
+                r"public endpoints?|leaves? our (?:account|network|environment)|\bphi\b|\bpii\b|gdpr|hipaa|"
+                r"hard requirement|own (?:security )?review|infosec|security (?:review|team|questionnaire)",
+    "competitor": r"decided to go with|going with (?:\w+ ){0,2}instead|bake-?off|want(?:s)? to compare|in parallel|"
+                  r"already a vendor|already (?:approved|use|have|using) (?!the)|(?:they're|they are) offering|happy with (?:our|the) current|"
+                  r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)",
+    "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not) (?:really )?need|could just (?:write|build|use)|"
+            r"for free|not a priority|nice to have|works? (?:fine|well enough)|build it ourselves|in-?house",
+    "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale)|never gonna (?:look|use)|(?:doesn'?t|don'?t|does not) "
+                 r"(?:support|do|work with|integrate)|makes me nervous|no (?:api|integration|connector|support) for|"
+                 r"(?:too )?slow|latency|not supported|missing (?:a |an )?(?:feature|connector|integration)",
+    "other": r"non-?starter|liability|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
+             r"references?|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
+}
+_STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
+HEAD_ONLY = 0.9   # the head alone must be this sure
+_REQUEST = re.compile(r"^\W*(?:and |also |so |one more thing,? )*(?:can|could|would|will) (?:you|u)\b", re.I)
+_LEXICON = {
+    "price": r"expensive|pric(?:e|ey|ing)|cost|budget|afford|cheaper|discount|spend|dollars?|\$|roi|per seat|too much",
+    "timing": r"timing|timeline|quarter|q[1-4]|next year|freeze|frozen|not (?:right )?now|later|busy|bandwidth|delay|hold|wait",
+    "authority": r"approv|sign[- ]?off|board|cfo|ceo|cio|cto|\bvp\b|boss|procurement|committee|not my (?:call|decision)|decision|buy[- ]?in|stakeholder",
+    "need": r"don'?t (?:really )?(?:need|see)|not a priority|works? fine|current (?:process|setup|tool)|spreadsheet|excel|value|necessary|nice to have",
+    "competitor": r"already (?:use|have|using|got)|happy with|locked|contract with|competitor|alternative|switch",
+    "security": r"secur|soc ?2|iso|gdpr|hipaa|complian|privacy|pii|encrypt|sso|saml|pen ?test|residency|breach|infosec|audit",
+    "technical": r"integrat|api|connector|support|compatib|performance|slow|latency|scal|outage|bug|stack|migrat|implement",
+    "other": r"contract|terms|lock[- ]?in|liabilit|indemn|reference|startup|small|stabilit|funding|legal",
+}
+_TENSION = re.compile(
+    r"\b(too|not|n't|never|no|nothing|can'?t|cannot|won'?t|hard|difficult|tough|problem|issue|concern\w*|worr\w*|"
+    r"non-?starter|deal[- ]?breaker|blocker|above|over|more than|only|until|unless|before|must|need(?:s|ed)? to|"
+    r"have to|requires?|required|strict|minimum|push(?:es)?|slip\w*|delay\w*|freeze|risk\w*|afraid|skeptic\w*|"
+    r"hesita\w*|unsure|convinced|justify|expensive|pricey|steep|afford\w*|budget|approv\w*|sign(?:s|-off| off)|"
+    r"goes to|decid\w*|compar\w*|bake-?off|already|locked|happy with|lack\w*|missing|limit\w*|slow|exceed\w*|"
+    r"cap|but|though|however|still|open|want|wants|insist\w*|non-?negotiable|ask(?:ing)? for)\b", re.I)
+# Phrasings that state a concern outright, per category. A match makes a sentence a strong
+# candidate (the heads still weigh it); without one, only a very confident head counts.
+_STRONG = {
+    "price": r"over (?:my |our |the )?budget|above (?:what|our|my)|too (?:expensive|pricey|much|high)|hard to justify|"
+             r"can'?t afford|cash ?flow|(?:needs?|has) to come down|more than we|budget (?:is|was) (?:the|a) (?:problem|issue)|"
+             r"budget line|line item|cutting (?:\w+ )?(?:spend|budget|costs?)|pricey|steep|out of (?:our )?range|way above|"
+             r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget",
+    "authority": r"not the one who (?:signs|decides)|goes to (?:our |the |my )?(?:cfo|ceo|cto|cio|board|vp|committee)|"
+                 r"sign[- ]?off from|need(?:s)? (?:\w+ )?sign[- ]?off|before (?:she|he|they|we) (?:signs?|approves?)|"
+                 r"business case|board (?:conversation|approval|decision)|approv\w* (?:anything )?over|"
+                 r"nothing gets signed|final say|not my (?:call|decision)|need(?:s)? (?:\w+ )?approval|has to approve|"
+                 r"must approve|(?:cfo|ceo|board|committee) (?:has|needs|wants|will want) to",
+    "timing": r"freeze|not in a rush|push(?:es)? (?:us|it|this) (?:past|out|back)|slips? (?:to|into)|nothing (?:would|will|can) start|"
+              r"not until|next fiscal|bandwidth|too busy|on hold|not (?:a )?(?:good|right) time|timing (?:is|isn't)|"
+              r"(?:weeks|months) minimum|can'?t start|won'?t (?:be able to )?start|after (?:the|our) (?:audit|migration|reorg)",
+    "security": r"\bbaa\b|strict|soc ?2|pen ?test|not comfortable|must (?:stay|remain|not)|residency|private link|"
+                r"public endpoints?|leaves? our (?:account|network|environment)|\bphi\b|\bpii\b|gdpr|hipaa|"
+                r"hard requirement|own (?:security )?review|infosec|security (?:review|team|questionnaire)",
+    "competitor": r"decided to go with|going with (?:\w+ ){0,2}instead|bake-?off|want(?:s)? to compare|in parallel|"
+                  r"already a vendor|already (?:approved|use|have|using) (?!the)|(?:they're|they are) offering|happy with (?:our|the) current|"
+                  r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)",
+    "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not) (?:really )?need|could just (?:write|build|use)|"
+            r"for free|not a priority|nice to have|works? (?:fine|well enough)|build it ourselves|in-?house",
+    "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale)|never gonna (?:look|use)|(?:doesn'?t|don'?t|does not) "
+                 r"(?:support|do|work with|integrate)|makes me nervous|no (?:api|integration|connector|support) for|"
+                 r"(?:too )?slow|latency|not supported|missing (?:a |an )?(?:feature|connector|integration)",
+    "other": r"non-?starter|liability|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
+             r"references?|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
+}
+_STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
+HEAD_ONLY = 0.9   # the head alone must be this sure
+_REQUEST = re.compile(r"^\W*(?:and |also |so |one more thing,? )*(?:can|could|would|will) (?:you|u)\b", re.I)
+_LEXICON = {k: re.compile(rf"(?:{v})", re.I) for k, v in _LEXICON.items()}
+_SUMMARY_NOISE = re.compile(r"\b(?:um+|uh+|you know|i mean|like,|honestly|to be honest|frankly|basically|kind of|sort of)\b,?\s*", re.I)
+SUMMARY_WORDS = 16
+
+
+class Objections:
+    name = "objection"
+    version = "1"
+    reads = ("utterances", "participants")
+    writes = ("objection",)
+    scope = "conversation"
+    heads = ("objection", "objection_category")
+    uses_spacy = True
+
+    def wants(self, sentence: Sentence) -> bool:
+        return (sentence.utterance.side in ("external", "unknown") and len(sentence.text) < 600
+                and (_CUE.search(sentence.text) is not None or any(p.search(sentence.text) for p in _STRONG.values())))
+
+    def extract(self, docs: list[ConversationDoc], analysis, settings):
+        sides = {p.side for doc in docs for p in doc.people}
+        for doc in docs:
+            candidates = [s for s in doc.sentences() if self.wants(s) and not _ruled_out(s)]
+            best: dict[str, list[tuple[float, Sentence]]] = {}
+            scores = zip(candidates, analysis.scores("objection", candidates),
+                         analysis.scores("objection_category", candidates))
+            for sentence, probs, categories in scores:
+                text = sentence.text
+                strong = [c for c, pattern in _STRONG.items() if pattern.search(text)]
+                if strong:
+                    confidence = 0.55 + 0.4 * probs["objection"]
+                    first = min(_STRONG[c].search(text).start() for c in strong)
+                    category = max(strong, key=lambda c: categories[c] + 0.3 * len(_STRONG[c].findall(text))
+                                   + (0.1 if _STRONG[c].search(text).start() == first else 0.0))
+                else:
+                    confidence = probs["objection"] if probs["objection"] >= HEAD_ONLY and _TENSION.search(text) else 0.0
+                    category = max(OBJECTION_CATEGORIES, key=lambda c: categories[c] + (
+                        0.2 if _LEXICON[c].search(text) else 0.0))
+                if text.rstrip().endswith("?"):
+                    confidence *= 0.6
+                if sentence.utterance.side == "unknown":
+                    if "external" in sides:
+                        continue  # sides are known here and this speaker is not the prospect
+                    confidence *= 0.8
+                best.setdefault(category, []).append((confidence, sentence))
+            for category, found in best.items():
+                found.sort(key=lambda f: (-f[0], f[1].utterance.position, f[1].index))
+                confidence, lead = found[0]
+                yield doc, Fact("objection", {"category": category, "summary": _summary(lead.text)},
+                                round(confidence, 3), category, [lead] + [s for c, s in found[1:] if c >= 0.5])
+
+
+def _ruled_out(sentence: Sentence) -> bool:
+    text = sentence.text
+    return bool(_NEGATED.search(text) or _HYPOTHETICAL.search(text) or _REQUEST.search(text)
+                or len(text.split()) < 4 or "|" in text)
+
+
+def _summary(text: str) -> str:
+    text = _SUMMARY_NOISE.sub("", strip_fillers(text)).strip(" ,.;:-")
+    words = text.split()
+    short = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
+    return short[:1].upper() + short[1:]

@@ -1,0 +1,126 @@
+"""The deal's stage, walked over its conversations in time order.
+
+Each conversation's stage signal comes from sentences that speak of a stage (a demo, a
+proposal, redlines, a signature, a lost decision), scored by the `stage` head and checked
+against the ladder's cue words; questions and hypotheticals do not move a deal. The walk
+moves forward on a stronger signal, closes on a won/lost signal, and goes back only when
+the conversation says so ("we need to re-evaluate"). Each move is one fact, carried by the
+conversation and sentence that caused it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .base import ConversationDoc, Fact, Sentence
+from .settings import CLOSED
+
+_CUES = {
+    "prospecting": r"introduc\w*|reach(?:ing)? out|15 minutes|quick call|worth a (?:chat|conversation)|came across|noticed (?:that )?you|would you be open",
+    "discovery": r"current (?:process|setup|tool|stack|workflow)|pain|challenge\w*|goals?|tell me (?:about|more)|walk me through|how (?:do|does) your|team size|today you|how many",
+    "evaluation": r"demo\w*|trial\w*|pilot|poc|proof of concept|sandbox|security (?:review|questionnaire)|questionnaire|evaluat\w*|compar\w*|shortlist\w*|test(?:ing)? it|technical (?:validation|review)|bake[- ]?off|rfp|our own review|review (?:it|the|your)|pen ?test",
+    "proposal": r"proposal|quote|order form|sow|statement of work|pricing (?:sheet|proposal|options)",
+    "negotiation": r"discount\w*|redline\w*|msa|contract|terms|procurement|legal|payment|billing|up ?front|net[- ]?\d\d|negotiat\w*|counter\w*|paperwork|dpa|price lock|liability|come down",
+    "closed_won": r"signed|countersigned|executed|purchase order|\bpo\b|moving forward with (?:you|northwind|your)|go(?:ing)? ahead with (?:you|the)|welcome aboard|kick[- ]?off|onboarding|officially a customer|deal is done|closed[- ]won",
+    "closed_lost": r"went with|go(?:ing)? with (?!you\b|your\b)|chose|decided (?:not|against)|not (?:moving|going) forward|no budget|pass(?:ing)? on|not proceed\w*|another vendor|different direction|on ice|selected",
+}
+_CUES = {stage: re.compile(rf"\b(?:{pattern})", re.I) for stage, pattern in _CUES.items()}
+_ANY_CUE = re.compile("|".join(p.pattern for p in _CUES.values()), re.I)
+_REGRESS = re.compile(
+    r"\b(re-?evaluat\w*|back to (?:the )?(?:drawing board|evaluation|square one)|start(?:ing)? over|restart\w*|"
+    r"revisit\w*|another (?:round of )?(?:evaluation|review|demo|pilot|bake[- ]?off)|re-?open\w*|"
+    r"new (?:cio|cto|cfo|ceo|vp|head|leadership|director)\b|put (?:it|this|everything|things) on hold|pause\w*|"
+    r"take a step back|re-?run (?:the )?(?:evaluation|pilot|poc))", re.I)
+_HYPOTHETICAL = re.compile(r"^\W*(?:(?:and|but|so|um|uh)\W+)*(?:if|once|when|assuming|in case|whether)\b|\bif\b.*\b(?:would|could|might)\b", re.I)
+_NOT_DONE = re.compile(r"\b(?:not|n't|nothing|until|unless|before|once|yet|by|want\w*|need\w*|get|hop\w*|aim\w*|"
+                       r"target\w*|plan\w*|expect\w*|will|'ll|gonna|going to)\b", re.I)
+_FUTURE = re.compile(r"\b(?:will|'ll|going to|gonna|plan(?:ning)? to|next|want(?:s|ed)?|need(?:s|ed)?|'d like|would like|"
+                     r"hop(?:e|ing)|aim(?:ing)?|target\w*|expect\w*|should)\b", re.I)
+_QUESTION = re.compile(r"\?\s*$|^\W*(?:(?:so|and|um|uh|okay|ok)\W+)*(?:what|how|when|where|which|who|do|does|did|is|are|can|could|would|should)\b", re.I)
+_DECISIVE = {
+    "closed_won": re.compile(r"\b(?:signed|countersigned|officially a customer|welcome aboard|po (?:is )?(?:issued|attached|sent))\b", re.I),
+    "closed_lost": re.compile(r"\b(?:decided to go with|went with|chose|have selected|decided (?:not|against)|not (?:moving|going) forward|"
+                              r"not proceed\w*)\b", re.I),
+}
+ENOUGH = 1.3  # evidence a conversation needs to set a stage (one decisive sentence, or two clear ones)
+
+
+class Stage:
+    name = "stage"
+    version = "1"
+    reads = ("utterances", "conversation_deals", "[stages] ladder")
+    writes = ("stage",)
+    scope = "deal"
+    heads = ("stage",)
+    uses_spacy = False
+
+    def wants(self, sentence: Sentence) -> bool:
+        return _ANY_CUE.search(sentence.text) is not None and len(sentence.text) < 600
+
+    def extract(self, docs: list[ConversationDoc], analysis, settings):
+        ladder = list(settings.stages)
+        rank = {s: i for i, s in enumerate(ladder)}
+        current, evidence_of_current = None, None
+        for doc in sorted(docs, key=lambda d: (d.started_at is None, d.started_at, d.conversation_id)):
+            # A first conversation often talks about the next steps of a deal (a pilot, a demo) before
+            # it is there: it needs twice the evidence to start a deal past discovery.
+            first = {s: 2 * ENOUGH for s in ladder if current is None and rank[s] > rank.get("discovery", 1)}
+            signal = self._signal(doc, analysis, ladder, first)
+            if current is None:
+                stage, confidence, sentence = signal or self._opening(doc, ladder)
+                if stage is None:
+                    continue
+            elif signal is None:
+                continue
+            else:
+                stage, confidence, sentence = signal
+                if current in CLOSED:
+                    continue
+                forward = stage in CLOSED or rank[stage] > rank[current]
+                back = rank[stage] < rank[current] and _REGRESS.search(" ".join(t.text for t in doc.turns))
+                if not forward and not back:
+                    continue
+            previous, current = current, stage
+            yield doc, Fact("stage", {"stage": stage, "previous": previous}, round(confidence, 3),
+                            f"{stage} {doc.conversation_id}", [sentence], scope=doc.deal_id or doc.conversation_id)
+
+    def _signal(self, doc: ConversationDoc, analysis, ladder: list[str], needed: dict[str, float] | None = None):
+        """The furthest stage this conversation gives enough evidence of: (stage, confidence, sentence).
+
+        A sentence counts for a stage only when it names it (the ladder's cue words); the head
+        weighs how much. Evidence adds up over the conversation, so one passing mention of a
+        pilot in a discovery call does not make it an evaluation, but a decision does.
+        """
+        needed = needed or {}
+        sentences = [s for s in doc.sentences() if self.wants(s)]
+        evidence: dict[str, list[tuple[float, Sentence]]] = {}
+        for sentence, probs in zip(sentences, analysis.scores("stage", sentences)):
+            text = sentence.text
+            if _QUESTION.search(text) or _HYPOTHETICAL.search(text):
+                continue
+            for stage in ladder:
+                if not _CUES[stage].search(text):
+                    continue
+                if stage == "closed_won" and _NOT_DONE.search(text):
+                    continue  # "nothing gets signed until..."
+                decisive = stage in _DECISIVE and _DECISIVE[stage].search(text) is not None
+                weight = 0.5 + probs.get(stage, 0.0) + (1.0 if decisive else 0.0)
+                if _FUTURE.search(text) and not decisive:
+                    weight *= 0.6  # "we'll send the proposal" is not yet a proposal
+                evidence.setdefault(stage, []).append((weight, sentence))
+        reached = [(stage, sum(w for w, _ in found), max(found, key=lambda f: f[0])[1])
+                   for stage, found in evidence.items() if sum(w for w, _ in found) >= needed.get(stage, ENOUGH)]
+        if not reached:
+            return None
+        stage, score, sentence = max(reached, key=lambda r: (r[0] == "closed_lost", r[0] in CLOSED, ladder.index(r[0])))
+        return stage, min(0.5 + score / 4, 0.99), sentence
+
+    @staticmethod
+    def _opening(doc: ConversationDoc, ladder: list[str]):
+        """A deal's first conversation without stage words: outreach nobody answered, else discovery."""
+        external = [t for t in doc.turns if t.side == "external" and t.sentences]
+        if not external and "prospecting" in ladder and doc.turns and doc.turns[0].sentences:
+            return "prospecting", 0.6, doc.turns[0].sentences[0]
+        if external and "discovery" in ladder:
+            return "discovery", 0.55, external[0].sentences[0]
+        return None, 0.0, None

@@ -1,0 +1,24 @@
+-- Which deal each conversation belongs to. A sidecar `deal` names one; a conversation
+-- without one joins its account's only named deal, else the account's default deal.
+-- Conversations with neither a deal nor an account (free-mail only) have no deal.
+CREATE OR REPLACE VIEW conversation_deals AS
+WITH single_named AS (
+    SELECT account, min(deal) AS deal
+    FROM conversations
+    WHERE deal IS NOT NULL AND account IS NOT NULL
+    GROUP BY account
+    HAVING count(DISTINCT deal) = 1
+), resolved AS (
+    SELECT c.conversation_id, c.account, c.account_name,
+           coalesce(c.deal, s.deal) AS named_deal
+    FROM conversations c
+    LEFT JOIN single_named s USING (account)
+)
+SELECT
+    conversation_id,
+    CASE WHEN named_deal IS NOT NULL THEN 'd' || left(md5(lower(trim(named_deal))), 10)
+         WHEN account IS NOT NULL THEN 'd' || left(md5('account:' || account), 10)
+    END AS deal_id,
+    coalesce(named_deal, account_name) AS deal_name,
+    account
+FROM resolved;
