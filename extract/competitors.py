@@ -30,7 +30,9 @@ _INACTIVE = re.compile(
     r"out of the running|not considering|passed on|said no to|eliminated|crossed (?:\w+ )?off|"
     r"(?:is|are|was) out\b|off the (?:table|list)|(?:didn't|did not|doesn't|does not) (?:make|work)|"
     r"not renew\w*|won't (?:be )?renew\w*|moved on from|walked away from|"
-    r"(?:at|in|with) my (?:last|previous|old|former) (?:job|company|role|employer|bank|gig|team|place|shop))", re.I)
+    r"(?:at|in|with) my (?:last|previous|old|former) (?:job|company|role|employer|bank|gig|team|place|shop)|"
+    r"(?:we|they|i) had\b)", re.I)
+_BACK = re.compile(r"\b(back on the table|back in (?:the running|play)|re-?engag\w*|reconsider\w*)", re.I)
 _COUNT_WORDS = {"six", "lean", "one", "two", "three", "four", "five", "several", "many"}
 _COMMON_SENSE_NEXT = {"simulation", "simulations", "method", "methods", "analysis", "sampling", "error", "errors",
                       "alert", "alerts", "level", "levels", "rule", "rules", "deviation", "deviations", "tree",
@@ -129,7 +131,7 @@ class CompetitorMatcher:
             s = fuzz.ratio(squashed, a.squashed)
             if s > score:
                 best, score = a, s
-        needed = 85 if len(squashed) < 8 else 80
+        needed = 80 if n_tokens == 1 else 88  # "coopa" is Coupa; "sign a" is not Sigma
         if best is None or score < needed or squashed in common_words():
             return None, 0.0
         return best, score
@@ -146,8 +148,8 @@ class CompetitorMatcher:
         if not alias.ambiguous:
             return 0.95
         capitalised = surface[:1].isupper()
-        if before.lower() in ("a", "an") and not capitalised:
-            return 0.0  # "a sigma of error"
+        if before.lower() in ("a", "an", "the", "this", "that", "your", "our", "my") and not capitalised:
+            return 0.0  # "a sigma of error", "the bill for the migration"
         sentence_start = i == 0 or re.search(r"[.!?:]\s*$", text[:tokens[i].start()]) is not None
         if capitalised and not sentence_start:
             if before[:1].isupper() and before.lower() not in ("vs", "like", "and", "or", "than", "with", "from"):
@@ -158,7 +160,7 @@ class CompetitorMatcher:
     def _inactive(self, text: str, start: int, end: int) -> bool:
         if _FROM_CUE.search(text[max(0, start - 40):start]):
             return True
-        if not _INACTIVE.search(text):
+        if not _INACTIVE.search(text) or _BACK.search(text):
             return False
         # "we switched from X to Y", "we went with Y": Y is the one now in use.
         return not re.search(r"\b(?:to|with)\s*$", text[max(0, start - 12):start], re.I)

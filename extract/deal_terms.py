@@ -36,7 +36,7 @@ _STRONG_CUE = re.compile(r"\b(quot\w*|proposal|total|annual\w*|acv|contract valu
                          r"land(?:ed)? (?:at|on)|discount\w* to|order form|final|all[- ]in|agreed|signed)\b", re.I)
 _UNIT_PRICE = re.compile(r"^\s*(?:/|per |a |an |each\b)\s*(?:seat|user|licen[cs]e|month|mo\b|head|agent|rep|hour|"
                          r"employee|location|device|endpoint|site|gb|call|minute)", re.I)
-_NOT_DEAL = re.compile(r"\b(budget(?:ed)?|cap(?:ped)?|ceiling|max(?:imum)?|no more than|anything (?:over|above|under)|"
+_NOT_DEAL = re.compile(r"\b(could|might|probably|budget(?:ed)?|cap(?:ped)?|ceiling|max(?:imum)?|no more than|anything (?:over|above|under)|"
                        r"would cost|could cost|hypothetical\w*|competitor|they (?:charge|quoted|offered|sent)|"
                        r"(?:we|i) (?:spent|pay|paid) (?:\w+ )?(?:for|on|to)|set aside|earmarked|allocated|pencil+ed|"
                        r"loaded cost|savings?|saved?|roi|per hour|/ ?hour|hours)\b", re.I)
@@ -44,10 +44,10 @@ _DIFFERENCE = re.compile(r"^\s*(?:lower|higher|less|more|cheaper|off|under|over|
 _COUNTED = re.compile(r"^\s*(?:total\s+)?(?:tables?|rows?|users?|seats?|employees?|models?|people|records?|events?|"
                       r"customers?|pipelines?|dashboards?|jobs?|queries|accounts?|invoices?|transactions?)\b", re.I)
 _CLOSE_CUE = re.compile(
-    r"\b(clos(?:e|ed|ing)|sign(?:ed|ing|ature)?|countersign\w*|ink(?:ed)?|execut(?:e|ed|ion)|paperwork|"
+    r"\b(clos(?:e|ing) (?:the deal|this|it|by|before|in|on|out)|to close|closing date|sign(?:ed|ing|ature)?|countersign\w*|ink(?:ed)?|execut(?:e|ed|ion)|paperwork|"
     r"purchase order|\bpo\b|over the line|across the line|finali[sz]e\w*|get (?:this|it|the deal|the contract) done|"
     r"contract (?:done|in place|executed))\b(?![- ](?:up|in|on|off)\b)", re.I)
-_NEGATION = re.compile(r"\b(not|n't|never|no way)\b", re.I)
+_NEGATION = re.compile(r"\b(not|n't|never|no way|already|nda|addendum|(?:month|year|quarter)[- ]end close|financial close)\b", re.I)
 
 
 def _amount(match: re.Match) -> tuple[float, str] | None:
@@ -86,13 +86,14 @@ class DealTerms:
         for doc in docs:
             for sentence in doc.sentences():
                 text = sentence.text
-                if _MONEY.search(text) and not _NOT_DEAL.search(text) and not (competitor and competitor.search(text)):
-                    yield from self._amounts(doc, sentence)
+                if _MONEY.search(text) and not _NOT_DEAL.search(text):
+                    yield from self._amounts(doc, sentence, competitor is not None and competitor.search(text) is not None)
                 if (_CLOSE_CUE.search(text) and not _NEGATION.search(text) and not re.match(r"^\W*if\b", text, re.I)
                         and not (competitor and competitor.search(text))):
                     yield from self._close_dates(doc, sentence)
 
-    def _amounts(self, doc: ConversationDoc, sentence: Sentence):
+    def _amounts(self, doc: ConversationDoc, sentence: Sentence, names_competitor: bool):
+        """Sums in a sentence about the deal's price; next to a competitor's name, only "your/our 41k"."""
         text = sentence.text
         if not _DEAL_CUE.search(text):
             return
@@ -100,8 +101,10 @@ class DealTerms:
             after = text[match.end():match.end() + 30]
             if _UNIT_PRICE.match(after) or _DIFFERENCE.match(after):
                 continue
-            if match.group("words") and (_COUNTED.search(text) or not re.search(r"\b(?:a|per) year|annual|dollars|bucks", text, re.I)):
+            if _COUNTED.match(after) or match.group("words") and not re.search(r"\b(?:a|per) year|annual|dollars|bucks", text, re.I):
                 continue  # "four thousand tables"; a spelled-out sum needs money words around it
+            if names_competitor and not re.search(r"\b(?:your|ur|our)\s+$", text[max(0, match.start() - 8):match.start()], re.I):
+                continue
             value, currency = _amount(match)
             if value < 1000:
                 continue

@@ -40,7 +40,9 @@ _IN_THE_MOMENT = re.compile(
     r"\b(share (?:my |the )?screen|pull (?:\w+ )?up|show you|walk (?:you )?through|take you through|jump (?:in|over|to)|"
     r"hand (?:it )?over|go through|recap|start with|dive (?:in|into)|switch (?:over )?to|scroll|kick (?:us|things|it) off|"
     r"let you go|give you (?:a|some) (?:quick )?(?:overview|background)|introduce myself|keep (?:this|it) (?:short|brief)|"
-    r"hear me|see my screen)\b", re.I)
+    r"hear me|see my screen|come back to|get back to (?:that|this) (?:one|slide|point|later)|circle back to (?:that|this) (?:slide|point))\b", re.I)
+_VAGUE = {"do", "make", "sort", "handle", "figure", "deal", "work", "manage", "try"}
+_NEXT_STEPS_HEADER = re.compile(r"^\W*(?:next steps?|action items?|to-?dos?)\b[^:]{0,30}:", re.I)
 _HEDGE = re.compile(r"\b(probably|maybe|perhaps|possibly|i think|i guess|hopefully|might|try to)\b", re.I)
 
 BASE = {"first_person": 0.85, "let": 0.9, "named": 0.8, "team": 0.7, "second_person": 0.7, "imperative": 0.75,
@@ -148,14 +150,23 @@ class NextSteps:
             pattern = "future"
         elif question and aux & {"can", "could", "would", "will"} and subject is not None and subject.lower_ in ("you", "u"):
             pattern = "request"
-        elif verb.dep_ == "ROOT" and subject is None and verb.tag_ == "VB" and _please(verb, sentence.text):
+        elif verb.dep_ in ("ROOT", "advcl") and subject is None and verb.tag_ == "VB" and _please(verb, sentence.text):
             pattern = "imperative"
+        elif verb.dep_ == "xcomp" and head.lemma_ in ("ask", "request", "expect") and any(
+                c.dep_ == "dobj" and c.lower_ in ("you", "u") for c in head.children) and not _negated(head):
+            pattern, subject = "request_email", next(c for c in head.children if c.dep_ == "dobj")
+        elif _NEXT_STEPS_HEADER.search(sentence.text) and verb.tag_ in ("VBP", "VBZ") and subject is not None:
+            pattern = "future"  # "Next steps from our side: we finish the trial by the 9th"
         elif aux & {"can"} and subject is not None and subject.lower_ in ("i", "we") and not question:
             pattern = "can"
         elif verb.tag_ == "VBG" and aux & {"am", "'m", "are", "'re", "is", "'s"} and verb.lemma_ not in ("go", "gon"):
             pattern = "progressive"
         if pattern is None or verb.lemma_ in _STATIVE and not (
-                verb.lemma_ == "have" and any(c.dep_ == "dobj" for c in children)):
+                verb.lemma_ == "have" and any(c.dep_ in ("dobj", "ccomp", "oprd") for c in children)):
+            return None
+        if pattern == "can" and (verb.lemma_ in _VAGUE or not dates.find(sentence.text, turn.said_at or doc.started_at)):
+            return None  # "I can do a three percent cap" agrees; "I can send that over today" commits
+        if pattern == "need" and subject is None:
             return None
         if question and pattern not in ("request",) and _inverted(verb, subject):
             return None
@@ -186,13 +197,15 @@ class NextSteps:
         action = _action(verb, subject, times)
         if not action or len(action.split()) < 2 and verb.lemma_ in ("do", "go", "try", "work"):
             return None
+        if due is None and verb.lemma_ in _VAGUE and len(action.split()) <= 4:
+            return None  # "we'll make it work", "we'll sort it out"
         return Candidate(sentence, verb, pattern, owner, owner_name, side, action,
                          _due_text(sentence.text, due) if due else None, due.day if due else None, acceptance)
 
     @staticmethod
     def _future_kind(subject) -> str | None:
         if subject is None:
-            return None
+            return "first_person"  # "will loop in our CISO" (chat shorthand): the writer
         word = subject.lower_
         if word in ("i", "we"):
             return "first_person"
@@ -208,7 +221,7 @@ class NextSteps:
 
     def _owner(self, doc: ConversationDoc, turn: Turn, subject, pattern: str) -> tuple[Person | None, str | None, str]:
         word = subject.lower_ if subject is not None else ""
-        if pattern in ("imperative", "request") or word in ("you", "u"):
+        if pattern in ("imperative", "request", "request_email") or word in ("you", "u"):
             person = _addressee(doc, turn)
             return person, person.name if person else None, person.side if person else _other(turn.side)
         if pattern == "let" or word in ("i", "me", "we", "us") or pattern in ("can", "need", "progressive") and not subject:
@@ -249,14 +262,19 @@ def _negated(token) -> bool:
     return any(c.dep_ == "neg" for c in token.children)
 
 
+_POLITE_IF = re.compile(r"^if (?:that|this|it)(?:'s| is)? (?:works?|ok(?:ay)?|fine|helps|suits|good)|^if you (?:like|prefer)", re.I)
+
+
 def _under_condition(verb) -> bool:
-    """The clause is an 'if/unless/in case' clause, or is governed by one."""
+    """The clause is an 'if/unless/in case' clause, or is governed by one ("if that works" does not count)."""
     for token in (verb, *verb.ancestors):
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in token.children):
             return True
         for child in token.children:
             if child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "unless") for m in child.children):
-                return True
+                clause = "".join(t.text_with_ws for t in child.subtree).strip()
+                if not _POLITE_IF.search(clause):
+                    return True
         if token.dep_ not in ("conj", "xcomp", "ccomp"):
             break
     return False
@@ -302,8 +320,9 @@ def _action(verb, subject, times) -> str:
     # Drop time prepositions left dangling ("by", "on") and trailing function words.
     while tokens and (tokens[-1].pos_ in ("ADP", "CCONJ", "PUNCT", "PART", "DET", "SCONJ") or tokens[-1].lower_ in _ACTION_DROP):
         tokens.pop()
-    words = [t.text_with_ws for t in tokens][:14]
-    action = "".join(words).strip(" ,;:-")
+    tokens = tokens[:14]
+    action = "".join(t.text + (" " if (t.whitespace_ or (i + 1 < len(tokens) and tokens[i + 1].i != t.i + 1)) else "")
+                     for i, t in enumerate(tokens)).strip(" ,;:-")
     action = re.sub(r"^(?:go ahead and|try to|make sure to|make sure we|be sure to)\s+", "", action, flags=re.I)
     if verb.lower_ in ("gon", "going"):
         return ""

@@ -51,27 +51,36 @@ _STRONG = {
     "price": r"over (?:my |our |the )?budget|above (?:what|our|my)|too (?:expensive|pricey|much|high)|hard to justify|"
              r"can'?t afford|cash ?flow|(?:needs?|has) to come down|more than we|budget (?:is|was) (?:the|a) (?:problem|issue)|"
              r"budget line|line item|cutting (?:\w+ )?(?:spend|budget|costs?)|pricey|steep|out of (?:our )?range|way above|"
-             r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget",
+             r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget|"
+             r"(?:request|need|want|expect) (?:a )?discount|exceeds? (?:our|the) (?:benchmark|budget)|real gap|"
+             r"\w+ (?:thousand|k) higher|can'?t take (?:that|this) (?:number|price)|money is (?:going to be )?tight",
     "authority": r"not the one who (?:signs|decides)|goes to (?:our |the |my )?(?:cfo|ceo|cto|cio|board|vp|committee)|"
                  r"sign[- ]?off from|need(?:s)? (?:\w+ )?sign[- ]?off|before (?:she|he|they|we) (?:signs?|approves?)|"
                  r"business case|board (?:conversation|approval|decision)|approv\w* (?:anything )?over|"
                  r"nothing gets signed|final say|not my (?:call|decision)|need(?:s)? (?:\w+ )?approval|has to approve|"
-                 r"must approve|(?:cfo|ceo|board|committee) (?:has|needs|wants|will want) to",
+                 r"must approve|(?:cfo|ceo|board|committee) (?:has|needs|wants|will want) to|"
+                 r"needs? (?:the )?(?:group |our |my )?(?:cfo|ceo|cio|board|committee|owner|partner)",
     "timing": r"freeze|not in a rush|push(?:es)? (?:us|it|this) (?:past|out|back)|slips? (?:to|into)|nothing (?:would|will|can) start|"
               r"not until|next fiscal|bandwidth|too busy|on hold|not (?:a )?(?:good|right) time|timing (?:is|isn't)|"
-              r"(?:weeks|months) minimum|can'?t start|won'?t (?:be able to )?start|after (?:the|our) (?:audit|migration|reorg)",
+              r"(?:weeks|months) minimum|can'?t start|won'?t (?:be able to )?start|after (?:the|our) (?:audit|migration|reorg)|"
+              r"(?:can'?t|cannot|won'?t) touch|until (?:that'?s|it'?s|the \w+ is|our \w+ (?:is|wraps|closes))|"
+              r"not a priority until|(?:slips?|pushed) to (?:fy|q[1-4]|next)",
     "security": r"\bbaa\b|strict|soc ?2|pen ?test|not comfortable|must (?:stay|remain|not)|residency|private link|"
                 r"public endpoints?|leaves? our (?:account|network|environment)|\bphi\b|\bpii\b|gdpr|hipaa|"
-                r"hard requirement|own (?:security )?review|infosec|security (?:review|team|questionnaire)",
+                r"hard requirement|own (?:security )?review|infosec|security (?:review|team|questionnaire)|"
+                r"admin (?:rights|access)|card data|\bpci\b|must-check|encrypt\w*|data (?:leaving|leaves|stored)",
     "competitor": r"decided to go with|going with (?:\w+ ){0,2}instead|bake-?off|want(?:s)? to compare|in parallel|"
                   r"already a vendor|already (?:approved|use|have|using) (?!the)|(?:they're|they are) offering|happy with (?:our|the) current|"
-                  r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)",
+                  r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)|"
+                  r"why (?:we|we're) (?:aren'?t|don'?t|not) (?:just )?(?:using|use|going with)|pressure (?:\w+ ){0,4}to (?:just )?(?:switch|use|go)|"
+                  r"keeps? (?:nudging|pushing) us|went w\b|liked their|(?:very|really) aggressive",
     "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not) (?:really )?need|could just (?:write|build|use)|"
             r"for free|not a priority|nice to have|works? (?:fine|well enough)|build it ourselves|in-?house",
     "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale)|never gonna (?:look|use)|(?:doesn'?t|don'?t|does not) "
                  r"(?:support|do|work with|integrate)|makes me nervous|no (?:api|integration|connector|support) for|"
-                 r"(?:too )?slow|latency|not supported|missing (?:a |an )?(?:feature|connector|integration)",
-    "other": r"non-?starter|liability|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
+                 r"(?:too )?slow|latency|not supported|missing (?:a |an )?(?:feature|connector|integration)|"
+                 r"(?:will not|won'?t|can'?t|cannot) handle|(?:are|is) failing|can'?t plug|too customi[sz]ed",
+    "other": r"non-?starter|liability|governed by|(?:cap|term) is too|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
              r"references?|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
 }
 _STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
@@ -100,27 +109,36 @@ _STRONG = {
     "price": r"over (?:my |our |the )?budget|above (?:what|our|my)|too (?:expensive|pricey|much|high)|hard to justify|"
              r"can'?t afford|cash ?flow|(?:needs?|has) to come down|more than we|budget (?:is|was) (?:the|a) (?:problem|issue)|"
              r"budget line|line item|cutting (?:\w+ )?(?:spend|budget|costs?)|pricey|steep|out of (?:our )?range|way above|"
-             r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget",
+             r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget|"
+             r"(?:request|need|want|expect) (?:a )?discount|exceeds? (?:our|the) (?:benchmark|budget)|real gap|"
+             r"\w+ (?:thousand|k) higher|can'?t take (?:that|this) (?:number|price)|money is (?:going to be )?tight",
     "authority": r"not the one who (?:signs|decides)|goes to (?:our |the |my )?(?:cfo|ceo|cto|cio|board|vp|committee)|"
                  r"sign[- ]?off from|need(?:s)? (?:\w+ )?sign[- ]?off|before (?:she|he|they|we) (?:signs?|approves?)|"
                  r"business case|board (?:conversation|approval|decision)|approv\w* (?:anything )?over|"
                  r"nothing gets signed|final say|not my (?:call|decision)|need(?:s)? (?:\w+ )?approval|has to approve|"
-                 r"must approve|(?:cfo|ceo|board|committee) (?:has|needs|wants|will want) to",
+                 r"must approve|(?:cfo|ceo|board|committee) (?:has|needs|wants|will want) to|"
+                 r"needs? (?:the )?(?:group |our |my )?(?:cfo|ceo|cio|board|committee|owner|partner)",
     "timing": r"freeze|not in a rush|push(?:es)? (?:us|it|this) (?:past|out|back)|slips? (?:to|into)|nothing (?:would|will|can) start|"
               r"not until|next fiscal|bandwidth|too busy|on hold|not (?:a )?(?:good|right) time|timing (?:is|isn't)|"
-              r"(?:weeks|months) minimum|can'?t start|won'?t (?:be able to )?start|after (?:the|our) (?:audit|migration|reorg)",
+              r"(?:weeks|months) minimum|can'?t start|won'?t (?:be able to )?start|after (?:the|our) (?:audit|migration|reorg)|"
+              r"(?:can'?t|cannot|won'?t) touch|until (?:that'?s|it'?s|the \w+ is|our \w+ (?:is|wraps|closes))|"
+              r"not a priority until|(?:slips?|pushed) to (?:fy|q[1-4]|next)",
     "security": r"\bbaa\b|strict|soc ?2|pen ?test|not comfortable|must (?:stay|remain|not)|residency|private link|"
                 r"public endpoints?|leaves? our (?:account|network|environment)|\bphi\b|\bpii\b|gdpr|hipaa|"
-                r"hard requirement|own (?:security )?review|infosec|security (?:review|team|questionnaire)",
+                r"hard requirement|own (?:security )?review|infosec|security (?:review|team|questionnaire)|"
+                r"admin (?:rights|access)|card data|\bpci\b|must-check|encrypt\w*|data (?:leaving|leaves|stored)",
     "competitor": r"decided to go with|going with (?:\w+ ){0,2}instead|bake-?off|want(?:s)? to compare|in parallel|"
                   r"already a vendor|already (?:approved|use|have|using) (?!the)|(?:they're|they are) offering|happy with (?:our|the) current|"
-                  r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)",
+                  r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)|"
+                  r"why (?:we|we're) (?:aren'?t|don'?t|not) (?:just )?(?:using|use|going with)|pressure (?:\w+ ){0,4}to (?:just )?(?:switch|use|go)|"
+                  r"keeps? (?:nudging|pushing) us|went w\b|liked their|(?:very|really) aggressive",
     "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not) (?:really )?need|could just (?:write|build|use)|"
             r"for free|not a priority|nice to have|works? (?:fine|well enough)|build it ourselves|in-?house",
     "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale)|never gonna (?:look|use)|(?:doesn'?t|don'?t|does not) "
                  r"(?:support|do|work with|integrate)|makes me nervous|no (?:api|integration|connector|support) for|"
-                 r"(?:too )?slow|latency|not supported|missing (?:a |an )?(?:feature|connector|integration)",
-    "other": r"non-?starter|liability|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
+                 r"(?:too )?slow|latency|not supported|missing (?:a |an )?(?:feature|connector|integration)|"
+                 r"(?:will not|won'?t|can'?t|cannot) handle|(?:are|is) failing|can'?t plug|too customi[sz]ed",
+    "other": r"non-?starter|liability|governed by|(?:cap|term) is too|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
              r"references?|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
 }
 _STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}

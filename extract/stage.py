@@ -20,9 +20,9 @@ _CUES = {
     "discovery": r"current (?:process|setup|tool|stack|workflow)|pain|challenge\w*|goals?|tell me (?:about|more)|walk me through|how (?:do|does) your|team size|today you|how many",
     "evaluation": r"demo\w*|trial\w*|pilot|poc|proof of concept|sandbox|security (?:review|questionnaire)|questionnaire|evaluat\w*|compar\w*|shortlist\w*|test(?:ing)? it|technical (?:validation|review)|bake[- ]?off|rfp|our own review|review (?:it|the|your)|pen ?test",
     "proposal": r"proposal|quote|order form|sow|statement of work|pricing (?:sheet|proposal|options)",
-    "negotiation": r"discount\w*|redline\w*|msa|contract|terms|procurement|legal|payment|billing|up ?front|net[- ]?\d\d|negotiat\w*|counter\w*|paperwork|dpa|price lock|liability|come down",
+    "negotiation": r"discount\w*|redline\w*|msa|contract|terms|procurement|legal|payment (?:terms|schedule|plan)|(?:quarterly|annual|monthly) (?:billing|payments?)|billing (?:terms|schedule|cycle)|up ?front|net[- ]?\d\d|negotiat\w*|counter\w*|paperwork|dpa|price lock|liability|come down",
     "closed_won": r"signed|countersigned|executed|purchase order|\bpo\b|moving forward with (?:you|northwind|your)|go(?:ing)? ahead with (?:you|the)|welcome aboard|kick[- ]?off|onboarding|officially a customer|deal is done|closed[- ]won",
-    "closed_lost": r"went with|go(?:ing)? with (?!you\b|your\b)|chose|decided (?:not|against)|not (?:moving|going) forward|no budget|pass(?:ing)? on|not proceed\w*|another vendor|different direction|on ice|selected",
+    "closed_lost": r"went w(?:ith)?\b|go(?:ing)? with (?!you\b|your\b)|chose|decided (?:not|against)|not (?:moving|going) forward|no budget|pass(?:ing)? on|not proceed\w*|another vendor|different direction|on ice|selected",
 }
 _CUES = {stage: re.compile(rf"\b(?:{pattern})", re.I) for stage, pattern in _CUES.items()}
 _ANY_CUE = re.compile("|".join(p.pattern for p in _CUES.values()), re.I)
@@ -39,9 +39,14 @@ _FUTURE = re.compile(r"\b(?:will|'ll|going to|gonna|plan(?:ning)? to|next|want(?
 _QUESTION = re.compile(r"\?\s*$|^\W*(?:(?:so|and|um|uh|okay|ok)\W+)*(?:what|how|when|where|which|who|do|does|did|is|are|can|could|would|should)\b", re.I)
 _DECISIVE = {
     "closed_won": re.compile(r"\b(?:signed|countersigned|officially a customer|welcome aboard|po (?:is )?(?:issued|attached|sent))\b", re.I),
-    "closed_lost": re.compile(r"\b(?:decided to go with|went with|chose|have selected|decided (?:not|against)|not (?:moving|going) forward|"
-                              r"not proceed\w*)\b", re.I),
+    "closed_lost": re.compile(r"\b(?:(?:decided to go|went|going|signed) w(?:ith)?\b|chose|have selected|picked)(?! you\b| your\b| us\b)|"
+                              r"\b(?:decided (?:not|against)|not (?:moving|going) forward|not proceed\w*|won'?t be (?:moving|going) forward)"
+                              r"(?! (?:to )?(?:go|move|proceed)? ?with (?:them|their|it)\b)", re.I),
+    "proposal": re.compile(r"\b(?:(?:the|our|my) (?:proposal|quote) (?:is|comes)|attached is (?:the|our) (?:proposal|quote|order form)|"
+                           r"(?:sent|sending) (?:over )?(?:the|our|you (?:the|our)) (?:proposal|quote|order form)|"
+                           r"here'?s (?:the|our) (?:proposal|quote))", re.I),
 }
+_SIDE_PAPER = re.compile(r"\b(?:m?nda|non-disclosure|addendum|dpa|baa|sow for the pilot|pilot agreement|trial agreement)\b", re.I)
 ENOUGH = 1.3  # evidence a conversation needs to set a stage (one decisive sentence, or two clear ones)
 
 
@@ -101,8 +106,8 @@ class Stage:
             for stage in ladder:
                 if not _CUES[stage].search(text):
                     continue
-                if stage == "closed_won" and _NOT_DONE.search(text):
-                    continue  # "nothing gets signed until..."
+                if stage == "closed_won" and (_NOT_DONE.search(text) or _SIDE_PAPER.search(text)):
+                    continue  # "nothing gets signed until...", "NDA countersigned"
                 decisive = stage in _DECISIVE and _DECISIVE[stage].search(text) is not None
                 weight = 0.5 + probs.get(stage, 0.0) + (1.0 if decisive else 0.0)
                 if _FUTURE.search(text) and not decisive:
@@ -119,8 +124,12 @@ class Stage:
     def _opening(doc: ConversationDoc, ladder: list[str]):
         """A deal's first conversation without stage words: outreach nobody answered, else discovery."""
         external = [t for t in doc.turns if t.side == "external" and t.sentences]
-        if not external and "prospecting" in ladder and doc.turns and doc.turns[0].sentences:
-            return "prospecting", 0.6, doc.turns[0].sentences[0]
+        first = doc.turns[0] if doc.turns and doc.turns[0].sentences else None
+        outreach = first is not None and first.side == "internal" and doc.kind in ("email", "chat") and (
+            not external or _CUES["prospecting"].search(first.text))
+        if outreach and "prospecting" in ladder:
+            lead = next((s for s in first.sentences if _CUES["prospecting"].search(s.text)), first.sentences[0])
+            return "prospecting", 0.6, lead
         if external and "discovery" in ladder:
             return "discovery", 0.55, external[0].sentences[0]
         return None, 0.0, None
