@@ -27,8 +27,8 @@ demo: install
 	    count(*) filter (where kind = 'chat') as chats, max(ended_at) as last_activity \
 	    from conversations group by all order by last_activity desc"
 	$(DEALTAPE) conversations
-	$(DEALTAPE) show $$($(DEALTAPE) sql "select conversation_id from conversations where kind = 'call' \
-	    order by started_at desc limit 1" --format plain)
+	$(DEALTAPE) extract
+	$(DEALTAPE) facts
 
 test: install
 	$(BIN)/python -m pytest

@@ -893,11 +893,12 @@ me = "{PEOPLE["MAYA"].email}"
 [accounts.names]
 {names}
 
-# Coming later: competitors and their aliases, e.g.
-# [competitors]
-# Gong = ["Gong.io"]
-# Clari = []
-# Chorus = ["Chorus.ai"]
+[competitors]
+# Canonical name = aliases. Matching is on word boundaries and tolerates ASR spellings
+# ("gongio"); a name that is also an English word ("gong") needs a capital or a vendor context.
+Gong = ["Gong.io"]
+Clari = []
+"Chorus.ai" = ["Chorus", "ZoomInfo Chorus"]
 """
 
 

@@ -39,7 +39,8 @@ _UNIT_PRICE = re.compile(r"^\s*(?:/|per |a |an |each\b)\s*(?:seat|user|licen[cs]
 _NOT_DEAL = re.compile(r"\b(could|might|probably|budget(?:ed)?|cap(?:ped)?|ceiling|max(?:imum)?|no more than|anything (?:over|above|under)|"
                        r"would cost|could cost|hypothetical\w*|competitor|they (?:charge|quoted|offered|sent)|"
                        r"(?:we|i) (?:spent|pay|paid) (?:\w+ )?(?:for|on|to)|set aside|earmarked|allocated|pencil+ed|"
-                       r"loaded cost|savings?|saved?|roi|per hour|/ ?hour|hours)\b", re.I)
+                       r"loaded cost|savings?|saved?|roi|per hour|/ ?hour|hours|forecast\w*|revenue|pipeline|quota|"
+                       r"bookings|raised|funding|valuation|series [a-d])\b", re.I)
 _DIFFERENCE = re.compile(r"^\s*(?:lower|higher|less|more|cheaper|off|under|over|below|above|difference|savings?)\b", re.I)
 _COUNTED = re.compile(r"^\s*(?:total\s+)?(?:tables?|rows?|users?|seats?|employees?|models?|people|records?|events?|"
                       r"customers?|pipelines?|dashboards?|jobs?|queries|accounts?|invoices?|transactions?)\b", re.I)

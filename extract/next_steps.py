@@ -40,7 +40,8 @@ _IN_THE_MOMENT = re.compile(
     r"\b(share (?:my |the )?screen|pull (?:\w+ )?up|show you|walk (?:you )?through|take you through|jump (?:in|over|to)|"
     r"hand (?:it )?over|go through|recap|start with|dive (?:in|into)|switch (?:over )?to|scroll|kick (?:us|things|it) off|"
     r"let you go|give you (?:a|some) (?:quick )?(?:overview|background)|introduce myself|keep (?:this|it) (?:short|brief)|"
-    r"hear me|see my screen|come back to|get back to (?:that|this) (?:one|slide|point|later)|circle back to (?:that|this) (?:slide|point))\b", re.I)
+    r"hear me|see my screen|let you (?:go|get back)|come back to|get back to (?:that|this) (?:one|slide|point|later)|circle back to (?:that|this) (?:slide|point))\b", re.I)
+_RECEIVE = {"have", "get", "receive", "see", "find"}
 _VAGUE = {"do", "make", "sort", "handle", "figure", "deal", "work", "manage", "try"}
 _NEXT_STEPS_HEADER = re.compile(r"^\W*(?:next steps?|action items?|to-?dos?)\b[^:]{0,30}:", re.I)
 _HEDGE = re.compile(r"\b(probably|maybe|perhaps|possibly|i think|i guess|hopefully|might|try to)\b", re.I)
@@ -143,13 +144,13 @@ class NextSteps:
                 return None
             subject = _subject(head)
             pattern = "need" if head.lemma_ in ("need", "have") else "future"
+        elif question and aux & {"can", "could", "would", "will", "'ll"} and subject is not None and subject.lower_ in ("you", "u"):
+            pattern = "request"
         elif aux & _FUTURE_AUX or (verb.dep_ == "conj" and _future(verb.head) and not aux
                                     and verb.head.lemma_ not in _STATIVE):
             if verb.dep_ == "conj" and not aux and subject is None:
                 subject = _subject(verb.head)
             pattern = "future"
-        elif question and aux & {"can", "could", "would", "will"} and subject is not None and subject.lower_ in ("you", "u"):
-            pattern = "request"
         elif verb.dep_ in ("ROOT", "advcl") and subject is None and verb.tag_ == "VB" and _please(verb, sentence.text):
             pattern = "imperative"
         elif verb.dep_ == "xcomp" and head.lemma_ in ("ask", "request", "expect") and any(
@@ -221,8 +222,10 @@ class NextSteps:
 
     def _owner(self, doc: ConversationDoc, turn: Turn, subject, pattern: str) -> tuple[Person | None, str | None, str]:
         word = subject.lower_ if subject is not None else ""
+        if word in ("you", "u") and pattern == "future" and subject.head.lemma_ in _RECEIVE:
+            return turn.person, turn.speaker, turn.side  # "you'll have it by Friday": the speaker delivers
         if pattern in ("imperative", "request", "request_email") or word in ("you", "u"):
-            person = _addressee(doc, turn)
+            person = _vocative(doc, turn, subject.doc if subject is not None else None) or _addressee(doc, turn)
             return person, person.name if person else None, person.side if person else _other(turn.side)
         if pattern == "let" or word in ("i", "me", "we", "us") or pattern in ("can", "need", "progressive") and not subject:
             return turn.person, turn.speaker, turn.side
@@ -371,6 +374,14 @@ def _last_named(doc: ConversationDoc, turn: Turn, pronoun) -> Person | None:
         if found:
             return found[1]
     return None
+
+
+def _vocative(doc: ConversationDoc, turn: Turn, parsed) -> Person | None:
+    """The person addressed by name at the start of the sentence ("Priya, you'll send...?")."""
+    if parsed is None:
+        return None
+    match = re.match(r"^\W*(?:(?:and|so|ok(?:ay)?|great)\W+)?([A-Z][\w'-]+),", parsed.text)
+    return _person_named(doc, match.group(1)) if match else None
 
 
 def _accepted_by(doc: ConversationDoc, turn: Turn) -> Turn | None:

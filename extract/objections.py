@@ -33,7 +33,7 @@ _NEGATED = re.compile(
     r"obstacle|question|constraint|factor)s?\b|\bnot (?:worried|concerned|an issue|a problem)|\bno (?:concerns?|issues?|worries|problems?)\b|"
     r"\bnothing to worry|\b(?:fine|ok|okay|comfortable|good|happy) with (?:the )?(?:price|pricing|cost|terms|that)|"
     r"\b(?:answers?|answered|resolves?|resolved|addressed|cleared|covers?|covered|solves?|solved) (?:my|our|that|the)\b|"
-    r"\bthat helps\b|\bmakes sense\b|\bworks for (?:us|me)\b|\bpassed (?:our|the)\b|\bwe'?re (?:good|fine|all set)\b", re.I)
+    r"\bthat helps\b|\bhappy with the (?!current)|\bwe did the \w+ (?:review|audit)|\bmakes sense\b|\bworks for (?:us|me)\b|\bpassed (?:our|the)\b|\bwe'?re (?:good|fine|all set)\b", re.I)
 _HYPOTHETICAL = re.compile(
     r"^\W*(?:(?:and|but|so|because|um|uh|also|then)\W+)*(?:even\s+)?(?:if|what if|suppose|supposing|assuming|in case|say|hypothetically|imagine)\b|"
     r"\b(?:were|was) (?:an?|the) (?:issue|concern|problem)\b|\bif (?:price|budget|cost|security|timing)\b|"
@@ -73,7 +73,9 @@ _STRONG = {
                   r"already a vendor|already (?:approved|use|have|using) (?!the)|(?:they're|they are) offering|happy with (?:our|the) current|"
                   r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)|"
                   r"why (?:we|we're) (?:aren'?t|don'?t|not) (?:just )?(?:using|use|going with)|pressure (?:\w+ ){0,4}to (?:just )?(?:switch|use|go)|"
-                  r"keeps? (?:nudging|pushing) us|went w\b|liked their|(?:very|really) aggressive",
+                  r"keeps? (?:nudging|pushing) us|went w\b|liked their|(?:very|really) aggressive|"
+                  r"(?:quote|offer|price|bid) from \w+(?: \w+)? (?:that'?s|is|was|came in) (?:a (?:fair |little |lot )?bit )?(?:lower|cheaper|less)|"
+                  r"(?:lower|cheaper|better) (?:quote|offer|price|deal) from",
     "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not) (?:really )?need|could just (?:write|build|use)|"
             r"for free|not a priority|nice to have|works? (?:fine|well enough)|build it ourselves|in-?house",
     "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale)|never gonna (?:look|use)|(?:doesn'?t|don'?t|does not) "
@@ -131,7 +133,9 @@ _STRONG = {
                   r"already a vendor|already (?:approved|use|have|using) (?!the)|(?:they're|they are) offering|happy with (?:our|the) current|"
                   r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)|"
                   r"why (?:we|we're) (?:aren'?t|don'?t|not) (?:just )?(?:using|use|going with)|pressure (?:\w+ ){0,4}to (?:just )?(?:switch|use|go)|"
-                  r"keeps? (?:nudging|pushing) us|went w\b|liked their|(?:very|really) aggressive",
+                  r"keeps? (?:nudging|pushing) us|went w\b|liked their|(?:very|really) aggressive|"
+                  r"(?:quote|offer|price|bid) from \w+(?: \w+)? (?:that'?s|is|was|came in) (?:a (?:fair |little |lot )?bit )?(?:lower|cheaper|less)|"
+                  r"(?:lower|cheaper|better) (?:quote|offer|price|deal) from",
     "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not) (?:really )?need|could just (?:write|build|use)|"
             r"for free|not a priority|nice to have|works? (?:fine|well enough)|build it ourselves|in-?house",
     "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale)|never gonna (?:look|use)|(?:doesn'?t|don'?t|does not) "

@@ -21,7 +21,7 @@ _CUES = {
     "evaluation": r"demo\w*|trial\w*|pilot|poc|proof of concept|sandbox|security (?:review|questionnaire)|questionnaire|evaluat\w*|compar\w*|shortlist\w*|test(?:ing)? it|technical (?:validation|review)|bake[- ]?off|rfp|our own review|review (?:it|the|your)|pen ?test",
     "proposal": r"proposal|quote|order form|sow|statement of work|pricing (?:sheet|proposal|options)",
     "negotiation": r"discount\w*|redline\w*|msa|contract|terms|procurement|legal|payment (?:terms|schedule|plan)|(?:quarterly|annual|monthly) (?:billing|payments?)|billing (?:terms|schedule|cycle)|up ?front|net[- ]?\d\d|negotiat\w*|counter\w*|paperwork|dpa|price lock|liability|come down",
-    "closed_won": r"signed|countersigned|executed|purchase order|\bpo\b|moving forward with (?:you|northwind|your)|go(?:ing)? ahead with (?:you|the)|welcome aboard|kick[- ]?off|onboarding|officially a customer|deal is done|closed[- ]won",
+    "closed_won": r"signed|countersigned|signature (?:came|come|has come|went) through|executed|purchase order|\bpo\b|moving forward with (?:you|northwind|your)|go(?:ing)? ahead with (?:you|the)|welcome aboard|kick[- ]?off|onboarding|officially a customer|deal is done|closed[- ]won",
     "closed_lost": r"went w(?:ith)?\b|go(?:ing)? with (?!you\b|your\b)|chose|decided (?:not|against)|not (?:moving|going) forward|no budget|pass(?:ing)? on|not proceed\w*|another vendor|different direction|on ice|selected",
 }
 _CUES = {stage: re.compile(rf"\b(?:{pattern})", re.I) for stage, pattern in _CUES.items()}
@@ -38,7 +38,8 @@ _FUTURE = re.compile(r"\b(?:will|'ll|going to|gonna|plan(?:ning)? to|next|want(?
                      r"hop(?:e|ing)|aim(?:ing)?|target\w*|expect\w*|should)\b", re.I)
 _QUESTION = re.compile(r"\?\s*$|^\W*(?:(?:so|and|um|uh|okay|ok)\W+)*(?:what|how|when|where|which|who|do|does|did|is|are|can|could|would|should)\b", re.I)
 _DECISIVE = {
-    "closed_won": re.compile(r"\b(?:signed|countersigned|officially a customer|welcome aboard|po (?:is )?(?:issued|attached|sent))\b", re.I),
+    "closed_won": re.compile(r"\b(?:signed|countersigned|officially a customer|welcome aboard|po (?:is )?(?:issued|attached|sent)|"
+                             r"signature (?:came|come|has come|went) through)\b", re.I),
     "closed_lost": re.compile(r"\b(?:(?:decided to go|went|going|signed) w(?:ith)?\b|chose|have selected|picked)(?! you\b| your\b| us\b)|"
                               r"\b(?:decided (?:not|against)|not (?:moving|going) forward|not proceed\w*|won'?t be (?:moving|going) forward)"
                               r"(?! (?:to )?(?:go|move|proceed)? ?with (?:them|their|it)\b)", re.I),
@@ -66,6 +67,8 @@ class Stage:
         ladder = list(settings.stages)
         rank = {s: i for i, s in enumerate(ladder)}
         current, evidence_of_current = None, None
+        if not any(d.deal_id for d in docs):
+            return  # no deal (internal chatter, free-mail contacts without a sidecar deal): no stage
         for doc in sorted(docs, key=lambda d: (d.started_at is None, d.started_at, d.conversation_id)):
             # A first conversation often talks about the next steps of a deal (a pilot, a demo) before
             # it is there: it needs twice the evidence to start a deal past discovery.
@@ -131,5 +134,8 @@ class Stage:
             lead = next((s for s in first.sentences if _CUES["prospecting"].search(s.text)), first.sentences[0])
             return "prospecting", 0.6, lead
         if external and "discovery" in ladder:
-            return "discovery", 0.55, external[0].sentences[0]
+            said = [s for t in external for s in t.sentences]
+            lead = next((s for s in said if _CUES["discovery"].search(s.text)), None) or next(
+                (s for s in said if len(s.text.split()) >= 6), said[0])
+            return "discovery", 0.55, lead
         return None, 0.0, None
