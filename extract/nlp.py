@@ -151,28 +151,29 @@ class Analysis:
         names = [f"{self.models.spacy}-{_package_version(self.models.spacy)}", self.models.embeddings]
         return names + [head(h).label for h in extractor.heads]
 
-    def prepare(self, sentences: list[Sentence]) -> None:
-        """Parse and embed `sentences` (those not done yet) in batches."""
-        todo = [s for s in sentences if id(s) not in self._docs]
-        if not todo:
-            return
-        texts = [s.text for s in todo]
-        for sentence, doc in zip(todo, self.nlp.pipe(texts, batch_size=SPACY_BATCH)):
-            self._docs[id(sentence)] = doc
-        vectors = embedder(self.models.embeddings, self.models.device)(texts)
-        for sentence, vector in zip(todo, vectors):
-            self._vectors[id(sentence)] = vector
+    def prepare(self, sentences: list[Sentence], *, parse: bool = True, embed: bool = True) -> None:
+        """Parse and/or embed `sentences` (those not done yet), in batches."""
+        if parse:
+            todo = list({id(s): s for s in sentences if id(s) not in self._docs}.values())
+            for sentence, doc in zip(todo, self.nlp.pipe([s.text for s in todo], batch_size=SPACY_BATCH)):
+                self._docs[id(sentence)] = doc
+        if embed:
+            todo = list({id(s): s for s in sentences if id(s) not in self._vectors}.values())
+            if todo:
+                vectors = embedder(self.models.embeddings, self.models.device)([s.text for s in todo])
+                for sentence, vector in zip(todo, vectors):
+                    self._vectors[id(sentence)] = vector
 
     def doc(self, sentence: Sentence):
         if id(sentence) not in self._docs:
-            self.prepare([sentence])
+            self.prepare([sentence], embed=False)
         return self._docs[id(sentence)]
 
     def scores(self, head_name: str, sentences: list[Sentence]) -> list[dict[str, float]]:
         """Per sentence, the head's probability for each class."""
         if not sentences:
             return []
-        self.prepare(sentences)
+        self.prepare(sentences, parse=False)
         h = head(head_name)
         probs = h.proba(np.stack([self._vectors[id(s)] for s in sentences]))
         return [dict(zip(h.classes, map(float, row))) for row in probs]

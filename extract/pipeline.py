@@ -192,9 +192,17 @@ def _batches(store: Store, selection: Selection):
 def _extract(docs: list[ConversationDoc], selection: Selection, analysis: Analysis,
              settings: ExtractSettings, run_id: str) -> tuple[list[dict], list[dict]]:
     extractors = [get(name) for name in selection.extractors]
-    wanted = [s for doc in docs for s in doc.sentences()
-              if any(e.name in selection.plan[doc.conversation_id] and e.wants(s) for e in extractors)]
-    analysis.prepare(wanted)
+    to_parse, to_embed = [], []
+    for doc in docs:
+        mine = [e for e in extractors if e.name in selection.plan[doc.conversation_id]]
+        for sentence in doc.sentences():
+            wanted_by = [e for e in mine if e.wants(sentence)]
+            if any(e.uses_spacy for e in wanted_by):
+                to_parse.append(sentence)
+            if any(e.heads for e in wanted_by):
+                to_embed.append(sentence)
+    analysis.prepare(to_parse, embed=False)  # one batch per model for the whole batch of conversations
+    analysis.prepare(to_embed, parse=False)
     now = datetime.now(timezone.utc)
     rows: dict[tuple[str, str], dict] = {}
     coverage = []

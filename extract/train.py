@@ -4,7 +4,8 @@
 
 Each head is a logistic regression (scikit-learn) on all-MiniLM-L6-v2 sentence embeddings,
 saved as JSON (classes, coefficients, intercepts) so that running it needs only numpy.
-Training data: extract/training/*.tsv (hand-written for dealtape, `label<TAB>sentence`) and,
+Training data: extract/training/*.tsv (hand-written for dealtape, `label<TAB>sentence`;
+commitments*.tsv, objections*.tsv, stages.tsv) and,
 for the request head and as a weak prior for commitments, the Enron request sentences
 (`Ask0729-fixed.txt`, in ../shared/bench/external/email/email_intent/). Deterministic: the
 same data gives the same files. Takes well under a minute on 2 CPU cores.
@@ -44,8 +45,8 @@ def read_tsv(path: Path) -> list[tuple[str, str]]:
 
 def heads_spec(enron: Path | None) -> dict[str, list[tuple[str, str, float]]]:
     """Per head, (label, sentence, weight) examples."""
-    commitments = [(l, t, 1.0) for l, t in read_tsv(TRAINING / "commitments.tsv")]
-    objections = read_tsv(TRAINING / "objections.tsv")
+    commitments = [(l, t, 1.0) for path in sorted(TRAINING.glob("commitments*.tsv")) for l, t in read_tsv(path)]
+    objections = [row for path in sorted(TRAINING.glob("objections*.tsv")) for row in read_tsv(path)]
     # Most of what prospects say is no objection: commitments and ordinary email sentences
     # teach the objection head what neutral business talk looks like.
     neutral = [("none", t, NEUTRAL_WEIGHT) for _, t, _ in commitments]
