@@ -284,7 +284,14 @@ def runs_list(ctx: typer.Context, limit: int = typer.Option(20, "--limit", "-n",
 
     with ctx.obj.open(read_only=True) as store:
         df = runs.runs(store, limit)
-    _console().print(_table(df, title=f"{len(df)} extraction run(s)"))
+    console = _console()
+    if df.is_empty():
+        console.print("no extraction runs yet: run `dealtape extract`")
+    for r in df.iter_rows(named=True):
+        took = f"{r['seconds']:.1f} s" if r["seconds"] is not None else "-"
+        console.print(f"[bold]{r['run_id']}[/bold]  {_cell(r['started_at'])}  {r['status']}  "
+                      f"{r['conversations'] or 0} conversation(s), {r['facts'] or 0} fact(s) in {took}\n"
+                      f"    [dim]{r['extractors']}[/dim]")
 
 
 @runs_app.command("diff")

@@ -218,12 +218,18 @@ class Competitors:
         for sentence in doc.sentences():
             if not self.wants(sentence):
                 continue
-            for ent in analysis.doc(sentence).ents:
-                name = ent.text.strip(" .,'\"")
+            parsed = analysis.doc(sentence)
+            names = [e.text for e in parsed.ents if e.label_ in ("ORG", "PRODUCT")]
+            # The small model misses unfamiliar product names: take capitalised words right after the cue.
+            cue_end = _CANDIDATE_CUE.search(sentence.text).end()
+            names += [t.text for t in parsed if cue_end <= t.idx < cue_end + 50 and t.text[:1].isupper()
+                      and t.ent_type_ not in ("GPE", "DATE", "TIME", "MONEY")]
+            for name in names:
+                name = name.strip(" .,'\"")
                 key = _squash(name)
-                if (ent.label_ not in ("ORG", "PRODUCT") or len(key) < 3 or key in exclude or key in seen
-                        or name.casefold() in common_words() or not name[:1].isupper()):
-                    continue
+                if (len(key) < 3 or key in exclude or key in seen or name.casefold() in common_words()
+                        or not name[:1].isupper() or re.fullmatch(r"[A-Z0-9]{2,4}", name)):
+                    continue  # too short, ours, theirs, a plain word, or an acronym (CRM, API, SSO)
                 seen.add(key)
                 yield doc, Fact("competitor_candidate", {"name": name, "active": True, "known": False},
                                 0.3, normalise_key(name), [sentence])

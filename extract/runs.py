@@ -11,10 +11,11 @@ from ..models.store import Store
 def runs(store: Store, limit: int | None = None) -> pl.DataFrame:
     """Runs, newest first, with what they covered and found."""
     return store.query(f"""
-        SELECT run_id, command, started_at, finished_at, status, conversations, facts,
+        SELECT run_id, command, started_at,
+               round(epoch(finished_at) - epoch(started_at), 1) AS seconds,
+               coalesce(status, 'running or killed') AS status, conversations, facts,
                (SELECT string_agg(k || '@' || (extractors ->> k), ' ' ORDER BY k)
-                FROM (SELECT unnest(json_keys(extractors)) AS k)) AS extractors,
-               config_hash
+                FROM (SELECT unnest(json_keys(extractors)) AS k)) AS extractors
         FROM extraction_runs ORDER BY started_at DESC {'LIMIT ' + str(int(limit)) if limit else ''}""")
 
 

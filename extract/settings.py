@@ -13,6 +13,9 @@ STAGES = ("prospecting", "discovery", "evaluation", "proposal", "negotiation", "
 CLOSED = ("closed_won", "closed_lost")
 OBJECTION_CATEGORIES = ("price", "timing", "authority", "need", "competitor", "security", "technical", "other")
 DEFAULT_MIN_CONFIDENCE = 0.5
+# Organisations that look like competitors but are not in [competitors] are proposed at 0.3:
+# a rep sees them marked as such, and can add them to the list.
+FIELD_DEFAULTS = {"competitor_candidate": 0.25}
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,8 @@ class ExtractSettings:
     models: ModelSettings = ModelSettings()
 
     def threshold(self, field_name: str) -> float:
-        return self.min_confidence.get(field_name, self.min_confidence.get("default", DEFAULT_MIN_CONFIDENCE))
+        default = FIELD_DEFAULTS.get(field_name, self.min_confidence.get("default", DEFAULT_MIN_CONFIDENCE))
+        return self.min_confidence.get(field_name, default)
 
     @property
     def config_hash(self) -> str:
