@@ -96,7 +96,7 @@ class CompetitorMatcher:
 
     def mentions(self, sentence: Sentence) -> list[Mention]:
         text = sentence.text
-        tokens = list(_TOKEN.finditer(text))
+        tokens = list(_TOKEN.finditer(re.sub(r"['’]s\b", "  ", text)))  # "Gong's website": same offsets
         out, taken = [], set()
         for i in range(len(tokens)):
             for n in range(min(self.max_words, len(tokens) - i), 0, -1):

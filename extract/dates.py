@@ -68,10 +68,13 @@ def find(text: str, base: date | datetime | None) -> list[TimeExpression]:
     for match in _REGEX.finditer(text):
         kind = next(name for name in _GROUP_NAMES if match.group(name))
         resolved = _resolve(kind, match.group(0), base) if base else None
-        if kind == "weekday" and not _is_weekday_reference(match.group(0)):
+        if kind == "weekday" and not (_is_weekday_reference(match.group(0)) or re.search(r"\d", match.group(0))):
             continue
-        if kind == "day_of_month" and not match.group(0)[4:5].isdigit() and not re.search(
-                r"\b(?:on|by|before|after|until|till|from|for)\s+$", text[:match.start()], re.I):
+        if kind == "day_of_month" and not match.group(0)[4:5].isdigit() and (not re.search(
+                r"\b(?:on|by|before|after|until|till|from|for)\s+$", text[:match.start()], re.I) or re.match(
+                r"\s+(?:half|quarter|time|call|round|option|point|thing|step|part|one|phase|meeting|slide|page|item|"
+                r"version|demo|pilot|year|week|day|month|place|tier|stage|person|row|line|reason|question)s?\b",
+                text[match.end():], re.I)):
             continue  # "the second half" is not a date; "on the second" is
         out.append(TimeExpression(match.group(0), match.start(), match.end(), resolved))
     return out

@@ -138,7 +138,7 @@ class NextSteps:
                 return None
             subject = _subject(head)
             pattern = "future"
-        elif verb.dep_ == "xcomp" and head.lemma_ in ("plan", "need", "have", "intend", "aim") and not _negated(head):
+        elif verb.dep_ == "xcomp" and head.lemma_ in ("plan", "need", "have", "intend") and not _negated(head):
             head_aux = {c.lower_ for c in head.children if c.dep_ == "aux"}
             if head.tag_ in ("VBD", "VBN") or _under_condition(head) or head_aux & _HEDGE_AUX:
                 return None
@@ -227,6 +227,8 @@ class NextSteps:
         if pattern in ("imperative", "request", "request_email") or word in ("you", "u"):
             person = _vocative(doc, turn, subject.doc if subject is not None else None) or _addressee(doc, turn)
             return person, person.name if person else None, person.side if person else _other(turn.side)
+        if subject is not None and any(t.lower_ in ("i", "me") for t in subject.subtree):
+            return turn.person, turn.speaker, turn.side  # "Theo and I will..." : the speaker answers for it
         if pattern == "let" or word in ("i", "me", "we", "us") or pattern in ("can", "need", "progressive") and not subject:
             return turn.person, turn.speaker, turn.side
         if subject is not None and (subject.pos_ == "PROPN" or subject.ent_type_ == "PERSON"):
@@ -320,6 +322,12 @@ def _action(verb, subject, times) -> str:
     for t in times:
         skip.update(tok.i for tok in verb.doc if t.start <= tok.idx < t.end)
     tokens = [t for t in verb.subtree if t.i not in skip and t.i >= verb.i]
+    # "pull the numbers and Olga will share..." : the parser may hang the next clause's subject here.
+    for k, t in enumerate(tokens[:-1]):
+        after = verb.doc[t.i + 2] if t.i + 2 < len(verb.doc) else None
+        if t.dep_ == "cc" and tokens[k + 1].pos_ in ("PROPN", "PRON") and after is not None and after.pos_ in ("AUX", "VERB"):
+            tokens = tokens[:k]
+            break
     # Drop time prepositions left dangling ("by", "on") and trailing function words.
     while tokens and (tokens[-1].pos_ in ("ADP", "CCONJ", "PUNCT", "PART", "DET", "SCONJ") or tokens[-1].lower_ in _ACTION_DROP):
         tokens.pop()

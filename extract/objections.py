@@ -54,7 +54,8 @@ _STRONG = {
              r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget|"
              r"(?:request|need|want|expect) (?:a )?discount|exceeds? (?:our|the) (?:benchmark|budget)|real gap|"
              r"\w+ (?:thousand|k) higher|can'?t take (?:that|this) (?:number|price)|money is (?:going to be )?tight",
-    "authority": r"not the one who (?:signs|decides)|goes to (?:our |the |my )?(?:cfo|ceo|cto|cio|board|vp|committee)|"
+    "authority": r"not the one who (?:signs|decides)|goes to (?:\w+, )?(?:our |the |my )?(?:cfo|ceo|cto|cio|cro|coo|board|vp|committee|boss)|"
+                 r"can'?t sign (?:off )?(?:on )?(?:this|it|that)? ?(?:myself|alone|on my own)|"
                  r"sign[- ]?off from|need(?:s)? (?:\w+ )?sign[- ]?off|before (?:she|he|they|we) (?:signs?|approves?)|"
                  r"business case|board (?:conversation|approval|decision)|approv\w* (?:anything )?over|"
                  r"nothing gets signed|final say|not my (?:call|decision)|need(?:s)? (?:\w+ )?approval|has to approve|"
@@ -114,7 +115,8 @@ _STRONG = {
              r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget|"
              r"(?:request|need|want|expect) (?:a )?discount|exceeds? (?:our|the) (?:benchmark|budget)|real gap|"
              r"\w+ (?:thousand|k) higher|can'?t take (?:that|this) (?:number|price)|money is (?:going to be )?tight",
-    "authority": r"not the one who (?:signs|decides)|goes to (?:our |the |my )?(?:cfo|ceo|cto|cio|board|vp|committee)|"
+    "authority": r"not the one who (?:signs|decides)|goes to (?:\w+, )?(?:our |the |my )?(?:cfo|ceo|cto|cio|cro|coo|board|vp|committee|boss)|"
+                 r"can'?t sign (?:off )?(?:on )?(?:this|it|that)? ?(?:myself|alone|on my own)|"
                  r"sign[- ]?off from|need(?:s)? (?:\w+ )?sign[- ]?off|before (?:she|he|they|we) (?:signs?|approves?)|"
                  r"business case|board (?:conversation|approval|decision)|approv\w* (?:anything )?over|"
                  r"nothing gets signed|final say|not my (?:call|decision)|need(?:s)? (?:\w+ )?approval|has to approve|"
