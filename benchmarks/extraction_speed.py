@@ -347,6 +347,11 @@ def _child(mode: str, db: str, config_path: str) -> None:
 
     config = config_lib.load(config_path)
     settings = ExtractSettings.from_config(config)
+    from dealtape.extract import nlp
+
+    # The corpus recombines a few hundred distinct utterances; with the embedder's reuse of texts
+    # it has seen, repeats would cost nothing. Off, so every sentence is embedded as if it were new.
+    nlp.Embedder.reuse = False
     if mode == "extract":
         from dealtape.extract import nlp, pipeline
         from dealtape.extract.base import split_sentences

@@ -115,7 +115,9 @@ class Extractor(Protocol):
     uses_spacy: bool
 
     def wants(self, sentence: Sentence) -> bool:
-        """Cheap pre-filter: does this sentence need the NLP models for this extractor?"""
+        """Cheap pre-filter: could this sentence matter (and need parsing, for a spaCy user)?"""
+
+    # Optional: `scores(sentence) -> bool`, the sentences its heads will score, embedded in one batch.
 
     def extract(self, docs: list[ConversationDoc], analysis: "Analysis",
                 settings: "ExtractSettings") -> Iterable[tuple[ConversationDoc, Fact]]:

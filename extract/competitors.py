@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .base import ConversationDoc, Fact, Sentence, normalise_key
 from .nlp import spacy_model
@@ -31,8 +31,13 @@ _INACTIVE = re.compile(
     r"(?:is|are|was) out\b|off the (?:table|list)|(?:didn't|did not|doesn't|does not) (?:make|work)|"
     r"not renew\w*|won't (?:be )?renew\w*|moved on from|walked away from|"
     r"(?:at|in|with) my (?:last|previous|old|former) (?:job|company|role|employer|bank|gig|team|place|shop)|"
-    r"(?:we|they|i) had\b)", re.I)
+    r"(?:we|they|i) had\b|(?:we|they|i) did (?:a|an|the)\b|back in (?:19|20)\d\d|not interested|"
+    r"reach(?:ed|ing)? out|pinging|cold[- ](?:called|calling|emailed|emailing|call|email)|spamming)", re.I)
 _BACK = re.compile(r"\b(back on the table|back in (?:the running|play)|re-?engag\w*|reconsider\w*)", re.I)
+_NOT_BEFORE_NAME = {"a", "an", "the", "this", "that", "your", "our", "my", "to", "go", "gonna", "will", "can", "could",
+                    "should", "must", "and", "or", "'ll", "ll", "just", "then"}
+_NOT_AFTER_NAME = {"the", "a", "an", "whatever", "whatever's", "items", "it", "them", "this", "that", "some", "those",
+                   "these", "stuff", "things", "me", "us", "you"}
 _COUNT_WORDS = {"six", "lean", "one", "two", "three", "four", "five", "several", "many"}
 _COMMON_SENSE_NEXT = {"simulation", "simulations", "method", "methods", "analysis", "sampling", "error", "errors",
                       "alert", "alerts", "level", "levels", "rule", "rules", "deviation", "deviations", "tree",
@@ -93,9 +98,27 @@ class CompetitorMatcher:
         self.by_squashed = {a.squashed: a for a in self.aliases}
         self.max_words = max((len(_TOKEN.findall(a.text)) for a in self.aliases), default=1) + 1
         self.first_letters = {a.squashed[0] for a in self.aliases}
+        fuzzy = [a for a in self.aliases if len(a.squashed) >= self.FUZZY_MIN_LEN]
+        self.fuzzy_lengths = {len(a.squashed) for a in fuzzy}
+        self.exact = re.compile("|".join(r"\W*".join(map(re.escape, a.squashed)) for a in self.aliases) or "(?!)")
+        self.fuzzy_by_letter: dict[str, dict[str, Alias]] = {}
+        for a in fuzzy:
+            self.fuzzy_by_letter.setdefault(a.squashed[0], {}).setdefault(a.squashed, a)
+
+    def could_mention(self, text: str) -> bool:
+        """A cheap test that rules out most sentences before the token-by-token matching."""
+        lower = text.casefold()
+        if self.exact.search(lower):
+            return True
+        words = re.findall(r"[a-z0-9]+", lower)
+        fits = lambda w: w[:1] in self.fuzzy_by_letter and any(abs(len(w) - n) <= 2 for n in self.fuzzy_lengths)
+        return any(fits(w) and len(w) >= self.FUZZY_MIN_LEN and w not in common_words() for w in words) or any(
+            fits(a + b) for a, b in zip(words, words[1:]))
 
     def mentions(self, sentence: Sentence) -> list[Mention]:
         text = sentence.text
+        if not self.aliases or not self.could_mention(text):
+            return []
         tokens = list(_TOKEN.finditer(re.sub(r"['’]s\b", "  ", text)))  # "Gong's website": same offsets
         out, taken = [], set()
         for i in range(len(tokens)):
@@ -122,19 +145,13 @@ class CompetitorMatcher:
         alias = self.by_squashed.get(squashed)
         if alias:
             return alias, 100.0
-        if len(squashed) < self.FUZZY_MIN_LEN or (n_tokens > 1 and squashed in common_words()):
+        if (len(squashed) < self.FUZZY_MIN_LEN or squashed in common_words()
+                or not any(abs(len(squashed) - n) <= 2 for n in self.fuzzy_lengths)):
             return None, 0.0
-        best, score = None, 0.0
-        for a in self.aliases:
-            if len(a.squashed) < self.FUZZY_MIN_LEN or a.squashed[0] != squashed[0]:
-                continue
-            s = fuzz.ratio(squashed, a.squashed)
-            if s > score:
-                best, score = a, s
         needed = 80 if n_tokens == 1 else 88  # "coopa" is Coupa; "sign a" is not Sigma
-        if best is None or score < needed or squashed in common_words():
-            return None, 0.0
-        return best, score
+        choices = self.fuzzy_by_letter.get(squashed[0], {})
+        found = process.extractOne(squashed, list(choices), scorer=fuzz.ratio, score_cutoff=needed)
+        return (choices[found[0]], found[1]) if found else (None, 0.0)
 
     def _accept(self, alias: Alias, score: float, text: str, tokens, i: int, j: int) -> float:
         """A confidence for this match, or 0 when it is the common word rather than the name."""
@@ -148,8 +165,8 @@ class CompetitorMatcher:
         if not alias.ambiguous:
             return 0.95
         capitalised = surface[:1].isupper()
-        if before.lower() in ("a", "an", "the", "this", "that", "your", "our", "my") and not capitalised:
-            return 0.0  # "a sigma of error", "the bill for the migration"
+        if not capitalised and (before.lower() in _NOT_BEFORE_NAME or after.lower() in _NOT_AFTER_NAME):
+            return 0.0  # "a sigma of error", "the bill for the migration", "go fetch whatever's on the list"
         sentence_start = i == 0 or re.search(r"[.!?:]\s*$", text[:tokens[i].start()]) is not None
         if capitalised and not sentence_start:
             if before[:1].isupper() and before.lower() not in ("vs", "like", "and", "or", "than", "with", "from"):
@@ -219,11 +236,10 @@ class Competitors:
             if not self.wants(sentence):
                 continue
             parsed = analysis.doc(sentence)
-            names = [e.text for e in parsed.ents if e.label_ in ("ORG", "PRODUCT")]
-            # The small model misses unfamiliar product names: take capitalised words right after the cue.
+            # Capitalised words right after the cue (the small model's NER misses unfamiliar product names).
             cue_end = _CANDIDATE_CUE.search(sentence.text).end()
-            names += [t.text for t in parsed if cue_end <= t.idx < cue_end + 50 and t.text[:1].isupper()
-                      and t.ent_type_ not in ("GPE", "DATE", "TIME", "MONEY")]
+            names = [t.text for t in parsed if cue_end <= t.idx < cue_end + 50 and t.text[:1].isupper()
+                     and t.pos_ in ("PROPN", "NOUN", "X", "ADJ", "ADV")]
             for name in names:
                 name = name.strip(" .,'\"")
                 key = _squash(name)

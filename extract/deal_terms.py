@@ -17,6 +17,7 @@ _MONEY = re.compile(
     r"(?P<cur>\$|usd ?|€|eur ?|£|gbp ?)\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<mult>k|mm|m|thousand|million|grand|bn)?\b"
     r"|\b(?P<num2>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<mult2>k|thousand|million|m)?\s?(?P<cur2>dollars|usd|bucks|euros?|eur|pounds|gbp)\b"
     r"|\b(?P<num4>\d{1,4})(?P<mult4>k)\b"
+    r"|\b(?P<num5>\d{1,3}(?:,\d{3})+)(?= (?:a|per) year\b| annually\b| a yr\b|/ ?y(?:ea)?r\b)"
     r"|\b(?P<words>(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|a hundred)[- ]?)+)"
     r"\s?(?P<mult3>thousand|grand|million|k)\b(?:\s?(?:dollars|bucks))?", re.I)
@@ -28,7 +29,7 @@ _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "grand": 1e3, "m": 1e6, "mm": 1e6, "m
 _CURRENCIES = {"$": "USD", "usd": "USD", "dollars": "USD", "bucks": "USD", "€": "EUR", "eur": "EUR", "euro": "EUR",
                "euros": "EUR", "£": "GBP", "gbp": "GBP", "pounds": "GBP"}
 _DEAL_CUE = re.compile(
-    r"\b(includ\w*|pric\w*|quot\w*|proposal|total|annual\w*|per year|a year|/ ?yr|/ ?year|yearly|acv|arr|contract|deal|"
+    r"\b(includ\w*|propos\w*|pric\w*|quot\w*|proposal|total|annual\w*|per year|a year|/ ?yr|/ ?year|yearly|acv|arr|contract|deal|"
     r"come (?:in|down) (?:at|to)|land(?:ed)? (?:at|on)|meet (?:you )?at|discount\w*|order form|licen[cs]\w*|"
     r"subscription|platform fee|investment|the number|final|list|all[- ]in|signed|agreed|approved|po\b|"
     r"purchase order|invoice\w*|renewal|term|three[- ]year|multi[- ]year|for the first year)\b", re.I)
@@ -62,7 +63,7 @@ def _amount(match: re.Match) -> tuple[float, str] | None:
                 current += _WORD_VALUES[word]
         value = current * _MULTIPLIERS[g["mult3"].lower()]
         return value, "USD"
-    num = g["num"] or g["num2"] or g["num4"]
+    num = g["num"] or g["num2"] or g["num4"] or g["num5"]
     mult = (g["mult"] or g["mult2"] or g["mult4"] or "").lower()
     cur = (g["cur"] or g["cur2"] or "").strip().lower()
     value = float(num.replace(",", "")) * _MULTIPLIERS.get(mult, 1)

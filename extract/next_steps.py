@@ -14,13 +14,14 @@ import re
 from dataclasses import dataclass
 
 from . import dates
+from .nlp import lemma
 from .base import ConversationDoc, Fact, Person, Sentence, Turn, normalise_key
 
+# What a commitment clause needs to contain; only these sentences are parsed.
 _CUE = re.compile(
-    r"\b(i'?ll|we'?ll|you'?ll|he'?ll|she'?ll|they'?ll|will|shall|gonna|going to|let me|let us|let's|lemme|"
-    r"plan(?:ning)? to|need to|needs to|have to|has to|got to|gotta|please|pls|can you|could you|would you|"
-    r"will you|can we|i can|we can|i'd like to|i'?m going|we'?re going|follow[- ]?up|circle back|"
-    r"i'?m sending|we'?re sending|i'?m setting|we'?re setting|on it|will do|sure)\b", re.I)
+    r"(?:'ll|\b(?:will|shall|gonna|going to|let me|let us|let's|lemme|plan(?:ning)? to|intend to|need to|needs to|"
+    r"have to|has to|please|pls|kindly|(?:can|could|would|will) (?:you|u)|(?:i|we) can|ask you to|"
+    r"next steps?|action items?|to-?dos?|(?:i'?m|we'?re|i am|we are) \w+ing))\b", re.I)
 _AFFIRMATIVE = re.compile(
     r"^\W*(?:(?:yes|yeah|yep|yup|sure|absolutely|definitely|of course|certainly|no problem|no worries|"
     r"can do|will do|on it|happy to|sounds good|for sure|ok(?:ay)?|totally|done|i can|we can|i will|we will|"
@@ -131,41 +132,41 @@ class NextSteps:
         turn = sentence.utterance
         pattern = None
         head = verb.head
-        if verb.dep_ == "ccomp" and head.lemma_ == "let" and subject is not None and subject.lower_ in ("me", "us"):
+        if verb.dep_ == "ccomp" and lemma(head) == "let" and subject is not None and subject.lower_ in ("me", "us"):
             pattern = "let"
         elif verb.dep_ == "xcomp" and head.lower_ in ("going", "gon") and not _negated(head):
             if any(a.lower_ in ("was", "were") for a in head.children if a.dep_ == "aux"):
                 return None
             subject = _subject(head)
             pattern = "future"
-        elif verb.dep_ == "xcomp" and head.lemma_ in ("plan", "need", "have", "intend") and not _negated(head):
+        elif verb.dep_ == "xcomp" and lemma(head) in ("plan", "need", "have", "intend") and not _negated(head):
             head_aux = {c.lower_ for c in head.children if c.dep_ == "aux"}
             if head.tag_ in ("VBD", "VBN") or _under_condition(head) or head_aux & _HEDGE_AUX:
                 return None
             subject = _subject(head)
-            pattern = "need" if head.lemma_ in ("need", "have") else "future"
+            pattern = "need" if lemma(head) in ("need", "have") else "future"
         elif question and aux & {"can", "could", "would", "will", "'ll"} and subject is not None and subject.lower_ in ("you", "u"):
             pattern = "request"
         elif aux & _FUTURE_AUX or (verb.dep_ == "conj" and _future(verb.head) and not aux
-                                    and verb.head.lemma_ not in _STATIVE):
+                                    and lemma(verb.head) not in _STATIVE):
             if verb.dep_ == "conj" and not aux and subject is None:
                 subject = _subject(verb.head)
             pattern = "future"
         elif verb.dep_ in ("ROOT", "advcl") and subject is None and verb.tag_ == "VB" and _please(verb, sentence.text):
             pattern = "imperative"
-        elif verb.dep_ == "xcomp" and head.lemma_ in ("ask", "request", "expect") and any(
+        elif verb.dep_ == "xcomp" and lemma(head) in ("ask", "request", "expect") and any(
                 c.dep_ == "dobj" and c.lower_ in ("you", "u") for c in head.children) and not _negated(head):
             pattern, subject = "request_email", next(c for c in head.children if c.dep_ == "dobj")
         elif _NEXT_STEPS_HEADER.search(sentence.text) and verb.tag_ in ("VBP", "VBZ") and subject is not None:
             pattern = "future"  # "Next steps from our side: we finish the trial by the 9th"
         elif aux & {"can"} and subject is not None and subject.lower_ in ("i", "we") and not question:
             pattern = "can"
-        elif verb.tag_ == "VBG" and aux & {"am", "'m", "are", "'re", "is", "'s"} and verb.lemma_ not in ("go", "gon"):
+        elif verb.tag_ == "VBG" and aux & {"am", "'m", "are", "'re", "is", "'s"} and lemma(verb) not in ("go", "gon"):
             pattern = "progressive"
-        if pattern is None or verb.lemma_ in _STATIVE and not (
-                verb.lemma_ == "have" and any(c.dep_ in ("dobj", "ccomp", "oprd") for c in children)):
+        if pattern is None or lemma(verb) in _STATIVE and not (
+                lemma(verb) == "have" and any(c.dep_ in ("dobj", "ccomp", "oprd") for c in children)):
             return None
-        if pattern == "can" and (verb.lemma_ in _VAGUE or not dates.find(sentence.text, turn.said_at or doc.started_at)):
+        if pattern == "can" and (lemma(verb) in _VAGUE or not dates.find(sentence.text, turn.said_at or doc.started_at)):
             return None  # "I can do a three percent cap" agrees; "I can send that over today" commits
         if pattern == "need" and subject is None:
             return None
@@ -196,9 +197,9 @@ class NextSteps:
         if pattern == "third_person" and owner is None:
             return None
         action = _action(verb, subject, times)
-        if not action or len(action.split()) < 2 and verb.lemma_ in ("do", "go", "try", "work"):
+        if not action or len(action.split()) < 2 and lemma(verb) in ("do", "go", "try", "work"):
             return None
-        if due is None and verb.lemma_ in _VAGUE and len(action.split()) <= 4:
+        if due is None and lemma(verb) in _VAGUE and len(action.split()) <= 4:
             return None  # "we'll make it work", "we'll sort it out"
         return Candidate(sentence, verb, pattern, owner, owner_name, side, action,
                          _due_text(sentence.text, due) if due else None, due.day if due else None, acceptance)
@@ -212,9 +213,9 @@ class NextSteps:
             return "first_person"
         if word in ("you", "u"):
             return "second_person"
-        if subject.pos_ == "PROPN" or subject.ent_type_ == "PERSON":
+        if subject.pos_ == "PROPN":
             return "named"
-        if word in _TEAM_WORDS or subject.lemma_.lower() in _TEAM_WORDS:
+        if word in _TEAM_WORDS or lemma(subject).lower() in _TEAM_WORDS:
             return "team"
         if word in ("he", "she", "they"):
             return "third_person"
@@ -222,7 +223,7 @@ class NextSteps:
 
     def _owner(self, doc: ConversationDoc, turn: Turn, subject, pattern: str) -> tuple[Person | None, str | None, str]:
         word = subject.lower_ if subject is not None else ""
-        if word in ("you", "u") and pattern == "future" and subject.head.lemma_ in _RECEIVE:
+        if word in ("you", "u") and pattern == "future" and lemma(subject.head) in _RECEIVE:
             return turn.person, turn.speaker, turn.side  # "you'll have it by Friday": the speaker delivers
         if pattern in ("imperative", "request", "request_email") or word in ("you", "u"):
             person = _vocative(doc, turn, subject.doc if subject is not None else None) or _addressee(doc, turn)
@@ -231,7 +232,7 @@ class NextSteps:
             return turn.person, turn.speaker, turn.side  # "Theo and I will..." : the speaker answers for it
         if pattern == "let" or word in ("i", "me", "we", "us") or pattern in ("can", "need", "progressive") and not subject:
             return turn.person, turn.speaker, turn.side
-        if subject is not None and (subject.pos_ == "PROPN" or subject.ent_type_ == "PERSON"):
+        if subject is not None and (subject.pos_ == "PROPN"):
             name = " ".join(t.text for t in subject.subtree if t.pos_ == "PROPN") or subject.text
             person = _person_named(doc, name)
             return person, person.name if person else name, person.side if person else turn.side
@@ -342,12 +343,12 @@ def _action(verb, subject, times) -> str:
 
 def _action_key(verb) -> str:
     objects = [c for c in verb.children if c.dep_ in ("dobj", "prt", "pobj", "prep", "dative", "attr")]
-    words = [verb.lemma_]
+    words = [lemma(verb)]
     for obj in objects:
         if obj.dep_ == "prep":
-            words += [t.lemma_ for t in obj.children if t.dep_ == "pobj" and t.lower_ not in _PRONOUN_OBJECTS][:1]
+            words += [lemma(t) for t in obj.children if t.dep_ == "pobj" and t.lower_ not in _PRONOUN_OBJECTS][:1]
         elif obj.lower_ not in _PRONOUN_OBJECTS and obj.dep_ != "dative":
-            words.append(obj.lemma_)
+            words.append(lemma(obj))
     return " ".join(words)
 
 
@@ -434,7 +435,7 @@ def _resolve_requests(candidates: list[Candidate]) -> list[Candidate]:
             continue
         replies = [c for c in by_turn.get(id(cand.acceptance), []) if not c.acceptance and c.owner == cand.owner]
         for reply in replies:
-            refers_back = reply.verb.lemma_ == "do" or any(
+            refers_back = lemma(reply.verb) == "do" or any(
                 c.lower_ in _PRONOUN_OBJECTS for c in reply.verb.children if c.dep_ in ("dobj", "dative"))
             if refers_back:
                 drop.add(id(reply))

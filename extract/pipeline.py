@@ -94,7 +94,7 @@ def _whole_deals(store: Store, chosen: set[str], deal_of: dict[str, str | None])
     return chosen | {r[0] for r in rows}
 
 
-def _fetch(store: Store, sql: str, params: list | None = None) -> list[tuple]:
+def _fetch(store: Store, sql: str, params: list | dict | None = None) -> list[tuple]:
     try:
         return store.con.execute(sql, params or []).fetchall()
     except Exception as exc:  # duckdb errors from a user's --where
@@ -117,12 +117,21 @@ def load(store: Store, conversation_ids: list[str]) -> list[ConversationDoc]:
             WHERE conversation_id IN (SELECT unnest(?)) ORDER BY participant_id""", [ids]):
         people[cid][pid] = Person(pid, name or email or "", email, side)
     turns: dict[str, list[Turn]] = defaultdict(list)
+    # The raw tables, not the `timeline` view: its row numbers are computed over every utterance.
     for cid, uid, pid, speaker, text, start_s, said_at in _fetch(store, """
-            SELECT t.conversation_id, t.utterance_id, u.participant_id, t.speaker, t.text, t.start_s, t.said_at
-            FROM timeline t JOIN raw.utterances u USING (utterance_id)
-            WHERE t.conversation_id IN (SELECT unnest(?)) AND t.utterance_kind IN ('speech', 'message')
-            ORDER BY t.conversation_id, t.position""", [ids]):
-        turn = Turn(uid, len(turns[cid]), people[cid].get(pid), speaker, text, start_s, said_at)
+            WITH current AS (
+                SELECT conversation_id, arg_max(transcript_id, created_at) AS transcript_id
+                FROM raw.transcripts WHERE conversation_id IN (SELECT unnest($ids)) GROUP BY conversation_id
+            )
+            SELECT u.conversation_id, u.utterance_id, u.participant_id, u.speaker, u.text, u.start_s,
+                   coalesce(u.sent_at, c.started_at + to_seconds(coalesce(u.start_s, 0))) AS said_at
+            FROM raw.utterances u
+            JOIN current USING (conversation_id, transcript_id)
+            JOIN raw.conversations c USING (conversation_id)
+            WHERE u.kind IN ('speech', 'message')
+            ORDER BY u.conversation_id, said_at, u.source_id, u.seq""", {"ids": ids}):
+        person = people[cid].get(pid)
+        turn = Turn(uid, len(turns[cid]), person, person.name if person else speaker, text, start_s, said_at)
         turn.sentences = [Sentence(turn, i, a, b, text[a:b]) for i, (a, b) in enumerate(split_sentences(text))]
         turns[cid].append(turn)
     return [ConversationDoc(cid, tid, kind, started, deal_id, deal_name, account,
@@ -192,16 +201,17 @@ def _batches(store: Store, selection: Selection):
 def _extract(docs: list[ConversationDoc], selection: Selection, analysis: Analysis,
              settings: ExtractSettings, run_id: str) -> tuple[list[dict], list[dict]]:
     extractors = [get(name) for name in selection.extractors]
+    # One spaCy batch and one embedding batch for the whole batch of conversations, over only the
+    # sentences an extractor will parse or score.
     to_parse, to_embed = [], []
     for doc in docs:
         mine = [e for e in extractors if e.name in selection.plan[doc.conversation_id]]
         for sentence in doc.sentences():
-            wanted_by = [e for e in mine if e.wants(sentence)]
-            if any(e.uses_spacy for e in wanted_by):
+            if any(e.uses_spacy and e.wants(sentence) for e in mine):
                 to_parse.append(sentence)
-            if any(e.heads for e in wanted_by):
+            if any(hasattr(e, "scores") and e.scores(sentence) for e in mine):
                 to_embed.append(sentence)
-    analysis.prepare(to_parse, embed=False)  # one batch per model for the whole batch of conversations
+    analysis.prepare(to_parse, embed=False)
     analysis.prepare(to_embed, parse=False)
     now = datetime.now(timezone.utc)
     rows: dict[tuple[str, str], dict] = {}

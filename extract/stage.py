@@ -25,11 +25,13 @@ _CUES = {
     "closed_lost": r"went w(?:ith)?\b|go(?:ing)? with (?!you\b|your\b)|chose|decided (?:not|against)|not (?:moving|going) forward|no budget|pass(?:ing)? on|not proceed\w*|another vendor|different direction|on ice|selected",
 }
 _CUES = {stage: re.compile(rf"\b(?:{pattern})", re.I) for stage, pattern in _CUES.items()}
-_ANY_CUE = re.compile("|".join(p.pattern for p in _CUES.values()), re.I)
+# Discovery and prospecting come from who talks (see `_opening`, `_engaged`); sentences are
+# weighed only for the stages past them.
+_ANY_CUE = re.compile("|".join(p.pattern for s, p in _CUES.items() if s not in ("prospecting", "discovery")), re.I)
 _REGRESS = re.compile(
     r"\b(re-?evaluat\w*|back to (?:the )?(?:drawing board|evaluation|square one)|start(?:ing)? over|restart\w*|"
     r"revisit\w*|another (?:round of )?(?:evaluation|review|demo|pilot|bake[- ]?off)|re-?open\w*|"
-    r"new (?:cio|cto|cfo|ceo|vp|head|leadership|director)\b|put (?:it|this|everything|things) on hold|pause\w*|"
+    r"new (?:cio|cto|cfo|ceo|coo|ciso|cro|vp|svp|evp|gm|head|leadership|director|president|owner|boss)\b|put (?:it|this|everything|things) on hold|pause\w*|"
     r"take a step back|re-?run (?:the )?(?:evaluation|pilot|poc))", re.I)
 _HYPOTHETICAL = re.compile(r"^\W*(?:(?:and|but|so|um|uh)\W+)*(?:if|once|when|assuming|in case|whether)\b|\bif\b.*\b(?:would|could|might)\b", re.I)
 _NOT_DONE = re.compile(r"\b(?:not|n't|nothing|until|unless|before|once|yet|by|want\w*|need\w*|get|hop\w*|aim\w*|"
@@ -63,6 +65,10 @@ class Stage:
     def wants(self, sentence: Sentence) -> bool:
         return _ANY_CUE.search(sentence.text) is not None and len(sentence.text) < 600
 
+    def scores(self, sentence: Sentence) -> bool:
+        """Will the head score it? Questions and hypotheticals never move a deal."""
+        return self.wants(sentence) and not (_QUESTION.search(sentence.text) or _HYPOTHETICAL.search(sentence.text))
+
     def extract(self, docs: list[ConversationDoc], analysis, settings):
         ladder = list(settings.stages)
         rank = {s: i for i, s in enumerate(ladder)}
@@ -79,7 +85,10 @@ class Stage:
                 if stage is None:
                     continue
             elif signal is None:
-                continue
+                if current == "prospecting" and _engaged(doc) and "discovery" in rank:
+                    stage, confidence, sentence = "discovery", 0.55, _engaged(doc)
+                else:
+                    continue
             else:
                 stage, confidence, sentence = signal
                 if current in CLOSED:
@@ -100,12 +109,10 @@ class Stage:
         pilot in a discovery call does not make it an evaluation, but a decision does.
         """
         needed = needed or {}
-        sentences = [s for s in doc.sentences() if self.wants(s)]
+        sentences = [s for s in doc.sentences() if self.scores(s)]
         evidence: dict[str, list[tuple[float, Sentence]]] = {}
         for sentence, probs in zip(sentences, analysis.scores("stage", sentences)):
             text = sentence.text
-            if _QUESTION.search(text) or _HYPOTHETICAL.search(text):
-                continue
             for stage in ladder:
                 if not _CUES[stage].search(text):
                     continue
@@ -139,3 +146,11 @@ class Stage:
                 (s for s in said if len(s.text.split()) >= 6), said[0])
             return "discovery", 0.55, lead
         return None, 0.0, None
+
+
+def _engaged(doc: ConversationDoc) -> Sentence | None:
+    """A call, or a substantial reply, in which the prospect talks: past prospecting."""
+    said = [s for t in doc.turns if t.side == "external" for s in t.sentences if len(s.text.split()) >= 6]
+    if doc.kind in ("call", "voice_note") and len(said) >= 3 or len(said) >= 6:
+        return said[0]
+    return None
