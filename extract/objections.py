@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from . import get
 from .base import ConversationDoc, Fact, Sentence, strip_fillers
 from .settings import OBJECTION_CATEGORIES
 
@@ -96,16 +97,23 @@ _CONCERN = re.compile(
     r"\b(?:can'?t|cannot|hard to|tough to) justify\b|\bjustif(?:y|ies) (?:the|a|it|robots|this)\b|\bwhether (?:we|they) (?:even |really )?need\b|"
     r"\bnot this year\b|\b(?:dead|parked|shelved) until\b|\bmy (?:main |biggest |only )?(?:issue|concern|worry|problem) is\b", re.I)
 HEAD_ONLY = 0.9   # the head alone must be this sure
+# A competitor named in a sentence that still counts against us: cheaper, preferred, in use, in the race.
+_RIVAL_AHEAD = re.compile(r"\b(cheaper|lower|less|under|better|prefer\w*|liked?|happy|already (?:use|have|pay|using)|"
+                          r"decided|going with|went with|chose|bake-?off|compar\w*|parallel|offering|offered|aggressive|"
+                          r"pushing|nudging|pressure|why (?:we|we're) (?:not|aren't)|locked|contract)\b", re.I)
 _REQUEST = re.compile(r"^\W*(?:and |also |so |one more thing,? )*(?:can|could|would|will) (?:you|u)\b", re.I)
 _LEXICON = {
-    "price": r"expensive|pric(?:e|ey|ing)|cost|budget|afford|cheaper|discount|spend|dollars?|\$|roi|per seat|too much",
+    "price": r"expensive|pric(?:e|ey|ing)|cost|budget|afford|cheaper|discount|spend|dollars?|\$|£|€|roi|per seat|too much|"
+             r"cap-?ex|op-?ex|money|the number|fees?|invoice",
     "timing": r"timing|timeline|quarter|q[1-4]|next year|freeze|frozen|not (?:right )?now|later|busy|bandwidth|delay|hold|wait",
     "authority": r"approv|sign[- ]?off|board|cfo|ceo|cio|cto|\bvp\b|boss|procurement|committee|not my (?:call|decision)|decision|buy[- ]?in|stakeholder",
     "need": r"don'?t (?:really )?(?:need|see)|not a priority|works? fine|current (?:process|setup|tool)|spreadsheet|excel|value|necessary|nice to have",
     "competitor": r"already (?:use|have|using|got)|happy with|locked|contract with|competitor|alternative|switch",
     "security": r"secur|soc ?2|iso|gdpr|hipaa|complian|privacy|pii|encrypt|sso|saml|pen ?test|residency|breach|infosec|audit",
-    "technical": r"integrat|api|connector|support|compatib|performance|slow|latency|scal|outage|bug|stack|migrat|implement",
-    "other": r"contract|terms|lock[- ]?in|liabilit|indemn|reference|startup|small|stabilit|funding|legal",
+    "technical": r"integrat|api|connector|support|compatib|performance|slow|latency|scal|outage|bug|stack|migrat|implement|"
+                 r"handle|hang|jam|crash|break|fail|glitch|reliab|accura|false positive|noisy|uptime|latenc",
+    "other": r"contract|terms|lock[- ]?in|liabilit|indemn|reference|startup|small|stabilit|funding|legal|safety|"
+             r"insurance|union|staff|headcount|training|change management",
 }
 _TENSION = re.compile(
     r"\b(too|not|n't|never|no|nothing|can'?t|cannot|won'?t|hard|difficult|tough|problem|issue|concern\w*|worr\w*|"
@@ -165,6 +173,10 @@ _CONCERN = re.compile(
     r"\b(?:can'?t|cannot|hard to|tough to) justify\b|\bjustif(?:y|ies) (?:the|a|it|robots|this)\b|\bwhether (?:we|they) (?:even |really )?need\b|"
     r"\bnot this year\b|\b(?:dead|parked|shelved) until\b|\bmy (?:main |biggest |only )?(?:issue|concern|worry|problem) is\b", re.I)
 HEAD_ONLY = 0.9   # the head alone must be this sure
+# A competitor named in a sentence that still counts against us: cheaper, preferred, in use, in the race.
+_RIVAL_AHEAD = re.compile(r"\b(cheaper|lower|less|under|better|prefer\w*|liked?|happy|already (?:use|have|pay|using)|"
+                          r"decided|going with|went with|chose|bake-?off|compar\w*|parallel|offering|offered|aggressive|"
+                          r"pushing|nudging|pressure|why (?:we|we're) (?:not|aren't)|locked|contract)\b", re.I)
 _REQUEST = re.compile(r"^\W*(?:and |also |so |one more thing,? )*(?:can|could|would|will) (?:you|u)\b", re.I)
 _LEXICON = {k: re.compile(rf"(?:{v})", re.I) for k, v in _LEXICON.items()}
 _SUMMARY_NOISE = re.compile(r"\b(?:um+|uh+|you know|i mean|like,|honestly|to be honest|frankly|basically|kind of|sort of)\b,?\s*", re.I)
@@ -194,6 +206,7 @@ class Objections:
 
     def extract(self, docs: list[ConversationDoc], analysis, settings):
         sides = {p.side for doc in docs for p in doc.people}
+        matcher = get("competitor").matcher(settings)
         for doc in docs:
             candidates = [s for s in doc.sentences() if self.scores(s)]
             best: dict[str, list[tuple[float, Sentence]]] = {}
@@ -201,10 +214,15 @@ class Objections:
                          analysis.scores("objection_category", candidates))
             for sentence, probs, categories in scores:
                 text = sentence.text
+                if _about_a_rival(matcher, sentence):
+                    continue
                 strong = [c for c, pattern in _STRONG.items() if pattern.search(text)]
                 if not strong and _CONCERN.search(text):
-                    strong = list(OBJECTION_CATEGORIES)  # a concern, of whichever kind the head says
-                if strong:
+                    # A concern, of whichever kind the words and the head say.
+                    confidence = 0.55 + 0.4 * probs["objection"]
+                    category = max(OBJECTION_CATEGORIES, key=lambda c: categories[c] + (
+                        0.25 if _LEXICON[c].search(text) else 0.0))
+                elif strong:
                     confidence = 0.55 + 0.4 * probs["objection"]
                     starts = {c: m.start() for c in strong if (m := _STRONG[c].search(text))}
                     first = min(starts.values(), default=None)
@@ -226,6 +244,15 @@ class Objections:
                 confidence, lead = found[0]
                 yield doc, Fact("objection", {"category": category, "summary": _summary(lead.text)},
                                 round(confidence, 3), category, [lead] + [s for c, s in found[1:] if c >= 0.5])
+
+
+def _about_a_rival(matcher, sentence: Sentence) -> bool:
+    """Criticism of a competitor the prospect left or ruled out ("Montecarlo quoted 35, way out of
+    range, so we ruled them out") speaks for us, not against us."""
+    mentions = matcher.mentions(sentence)
+    if not mentions:
+        return False
+    return any(not m.active for m in mentions) or not _RIVAL_AHEAD.search(sentence.text)
 
 
 def _ruled_out(sentence: Sentence) -> bool:

@@ -31,7 +31,10 @@ _ANY_CUE = re.compile("|".join(p.pattern for s, p in _CUES.items() if s not in (
 _REGRESS = re.compile(
     r"\b(re-?evaluat\w*|back to (?:the )?(?:drawing board|evaluation|square one)|start(?:ing)? over|restart\w*|"
     r"revisit\w*|another (?:round of )?(?:evaluation|review|demo|pilot|bake[- ]?off)|re-?open\w*|"
-    r"new (?:cio|cto|cfo|ceo|coo|ciso|cro|vp|svp|evp|gm|head|leadership|director|president|owner|boss)\b|put (?:it|this|everything|things) on hold|pause\w*|"
+    r"(?:second|another|other) vendors? in the mix|run (?:a |an )?(?:proper |new |formal )?(?:rfp|bake[- ]?off|evaluation)|"
+    r"(?:put|putting|puts) (?:\w+ ){0,3}on hold|"
+    r"new (?:cio|cto|cfo|ceo|coo|ciso|cro|vp|svp|evp|gm|head|leadership|director|president|owner|boss)\b"
+    r"(?=.*\b(?:wants?|asked|asking|insist\w*|requir\w*|needs? to (?:see|review|sign)))|put (?:it|this|everything|things) on hold|paus\w*|(?:want|need) (?:our|my) own review|(?:want|need) to compare|"
     r"take a step back|re-?run (?:the )?(?:evaluation|pilot|poc))", re.I)
 _HYPOTHETICAL = re.compile(r"^\W*(?:(?:and|but|so|um|uh)\W+)*(?:if|once|when|assuming|in case|whether)\b|\bif\b.*\b(?:would|could|might)\b", re.I)
 _NOT_DONE = re.compile(r"\b(?:not|n't|nothing|until|unless|before|once|yet|by|want\w*|need\w*|get|hop\w*|aim\w*|"
@@ -72,14 +75,26 @@ class Stage:
     def extract(self, docs: list[ConversationDoc], analysis, settings):
         ladder = list(settings.stages)
         rank = {s: i for i, s in enumerate(ladder)}
-        current, evidence_of_current = None, None
+        current = None
         if not any(d.deal_id for d in docs):
             return  # no deal (internal chatter, free-mail contacts without a sidecar deal): no stage
         for doc in sorted(docs, key=lambda d: (d.started_at is None, d.started_at, d.conversation_id)):
             # A first conversation often talks about the next steps of a deal (a pilot, a demo) before
             # it is there: it needs twice the evidence to start a deal past discovery.
             first = {s: 2 * ENOUGH for s in ladder if current is None and rank[s] > rank.get("discovery", 1)}
-            signal = self._signal(doc, analysis, ladder, first)
+            reached = self._signal(doc, analysis, ladder, first)
+            signal = reached[0] if reached else None
+            reset = _regression(doc) if current not in (None, *CLOSED) else None
+            if reset is not None:
+                # "Our new SVP wants a second vendor in the mix": back to the furthest stage below
+                # the current one that this conversation shows, else to evaluation.
+                below = [r for r in reached if r[0] not in CLOSED and rank[r[0]] < rank[current]]
+                target = below[0][0] if below else "evaluation"
+                if target in rank and rank[target] < rank[current] and not (signal and signal[0] in CLOSED):
+                    previous, current = current, target
+                    yield doc, Fact("stage", {"stage": target, "previous": previous}, 0.6,
+                                    f"{target} {doc.conversation_id}", [reset], scope=doc.deal_id or doc.conversation_id)
+                    continue
             if current is None:
                 stage, confidence, sentence = signal or self._opening(doc, ladder)
                 if stage is None:
@@ -93,16 +108,15 @@ class Stage:
                 stage, confidence, sentence = signal
                 if current in CLOSED:
                     continue
-                forward = stage in CLOSED or rank[stage] > rank[current]
-                back = rank[stage] < rank[current] and _REGRESS.search(" ".join(t.text for t in doc.turns))
-                if not forward and not back:
+                if not (stage in CLOSED or rank[stage] > rank[current]):
                     continue
             previous, current = current, stage
             yield doc, Fact("stage", {"stage": stage, "previous": previous}, round(confidence, 3),
                             f"{stage} {doc.conversation_id}", [sentence], scope=doc.deal_id or doc.conversation_id)
 
     def _signal(self, doc: ConversationDoc, analysis, ladder: list[str], needed: dict[str, float] | None = None):
-        """The furthest stage this conversation gives enough evidence of: (stage, confidence, sentence).
+        """The stages this conversation gives enough evidence of, furthest (or closing) first:
+        [(stage, confidence, sentence)].
 
         A sentence counts for a stage only when it names it (the ladder's cue words); the head
         weighs how much. Evidence adds up over the conversation, so one passing mention of a
@@ -118,17 +132,17 @@ class Stage:
                     continue
                 if stage == "closed_won" and (_NOT_DONE.search(text) or _SIDE_PAPER.search(text)):
                     continue  # "nothing gets signed until...", "NDA countersigned"
+                if stage == "closed_lost" and re.search(r"\b(?:why|not|n't|if|whether|pressure)\b", text, re.I):
+                    continue  # "why we aren't just going with X" is a question about losing, not a loss
                 decisive = stage in _DECISIVE and _DECISIVE[stage].search(text) is not None
                 weight = 0.5 + probs.get(stage, 0.0) + (1.0 if decisive else 0.0)
                 if _FUTURE.search(text) and not decisive:
                     weight *= 0.6  # "we'll send the proposal" is not yet a proposal
                 evidence.setdefault(stage, []).append((weight, sentence))
-        reached = [(stage, sum(w for w, _ in found), max(found, key=lambda f: f[0])[1])
-                   for stage, found in evidence.items() if sum(w for w, _ in found) >= needed.get(stage, ENOUGH)]
-        if not reached:
-            return None
-        stage, score, sentence = max(reached, key=lambda r: (r[0] == "closed_lost", r[0] in CLOSED, ladder.index(r[0])))
-        return stage, min(0.5 + score / 4, 0.99), sentence
+        reached = [(stage, min(0.5 + score / 4, 0.99), sentence) for stage, score, sentence in (
+            (stage, sum(w for w, _ in found), max(found, key=lambda f: f[0])[1]) for stage, found in evidence.items())
+            if score >= needed.get(stage, ENOUGH)]
+        return sorted(reached, key=lambda r: (r[0] == "closed_lost", r[0] in CLOSED, ladder.index(r[0])), reverse=True)
 
     @staticmethod
     def _opening(doc: ConversationDoc, ladder: list[str]):
@@ -154,3 +168,9 @@ def _engaged(doc: ConversationDoc) -> Sentence | None:
     if doc.kind in ("call", "voice_note") and len(said) >= 3 or len(said) >= 6:
         return said[0]
     return None
+
+
+def _regression(doc: ConversationDoc) -> Sentence | None:
+    """The sentence that sends a deal back ("we need to re-evaluate", "our new CISO wants..."), if any."""
+    return next((s for s in doc.sentences() if _REGRESS.search(s.text) and not _QUESTION.search(s.text)
+                 and not re.search(r"\b(?:if|would|could|might)\b", s.text, re.I)), None)
