@@ -100,6 +100,7 @@ class CompetitorMatcher:
         self.first_letters = {a.squashed[0] for a in self.aliases}
         fuzzy = [a for a in self.aliases if len(a.squashed) >= self.FUZZY_MIN_LEN]
         self.fuzzy_lengths = {len(a.squashed) for a in fuzzy}
+        self._seen: dict[int, tuple[Sentence, list[Mention]]] = {}
         self.exact = re.compile("|".join(r"\W*".join(map(re.escape, a.squashed)) for a in self.aliases) or "(?!)")
         self.fuzzy_by_letter: dict[str, dict[str, Alias]] = {}
         for a in fuzzy:
@@ -111,11 +112,21 @@ class CompetitorMatcher:
         if self.exact.search(lower):
             return True
         words = re.findall(r"[a-z0-9]+", lower)
-        fits = lambda w: w[:1] in self.fuzzy_by_letter and any(abs(len(w) - n) <= 2 for n in self.fuzzy_lengths)
-        return any(fits(w) and len(w) >= self.FUZZY_MIN_LEN and w not in common_words() for w in words) or any(
-            fits(a + b) for a, b in zip(words, words[1:]))
+        candidates = [w for w in words if len(w) >= self.FUZZY_MIN_LEN and w not in common_words()]
+        candidates += [a + b for a, b in zip(words, words[1:])]
+        return any(self._lookup(c, 1 if c in words else 2)[0] for c in candidates
+                   if c[:1] in self.fuzzy_by_letter and any(abs(len(c) - n) <= 2 for n in self.fuzzy_lengths))
 
     def mentions(self, sentence: Sentence) -> list[Mention]:
+        if id(sentence) in self._seen:  # objections ask about the same sentences as the competitor extractor
+            return self._seen[id(sentence)][1]
+        found = self._mentions(sentence)
+        if len(self._seen) > 50_000:
+            self._seen.clear()
+        self._seen[id(sentence)] = (sentence, found)  # the sentence is kept so its id stays unique
+        return found
+
+    def _mentions(self, sentence: Sentence) -> list[Mention]:
         text = sentence.text
         if not self.aliases or not self.could_mention(text):
             return []

@@ -234,8 +234,40 @@ def _resolve(kind: str, text: str, base: date) -> date | None:
     return None
 
 
+_MONTH_DAY = re.compile(r"^(?P<mon>" + _MON + r")\.? (?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,? (?P<year>20\d\d))?$", re.I)
+_DAY_MONTH = re.compile(r"^(?P<day>\d{1,2})(?:st|nd|rd|th)? (?:of )?(?P<mon>" + _MON + r")(?:,? (?P<year>20\d\d))?$", re.I)
+_NUMERIC = re.compile(r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>20\d\d|\d\d))?$")
+_ISO = re.compile(r"^(?P<y>20\d\d)-(?P<m>\d\d)-(?P<d>\d\d)$")
+
+
+def _common_explicit(text: str, base: date) -> date | None:
+    """'October 30', '30 Oct 2026', '10/30', '2026-10-30' without dateparser (which is slow)."""
+    text = text.strip()
+    year = None
+    if m := _MONTH_DAY.match(text) or _DAY_MONTH.match(text):
+        month, day, year = _month_index(m["mon"]), int(m["day"]), m["year"]
+    elif m := _NUMERIC.match(text):
+        month, day, year = int(m["m"]), int(m["d"]), m["y"]
+        year = f"20{year}" if year and len(year) == 2 else year
+    elif m := _ISO.match(text):
+        month, day, year = int(m["m"]), int(m["d"]), m["y"]
+    else:
+        raise LookupError(text)
+    try:
+        found = date(int(year) if year else base.year, month, day)
+    except ValueError:
+        return None
+    if not year and found < base - timedelta(days=60):
+        found = found.replace(year=found.year + 1)
+    return found
+
+
 @lru_cache(maxsize=4096)
 def _explicit(text: str, base: date) -> date | None:
+    try:
+        return _common_explicit(text, base)
+    except LookupError:
+        pass
     import dateparser
 
     parsed = dateparser.parse(
