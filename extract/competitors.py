@@ -31,7 +31,7 @@ _INACTIVE = re.compile(
     r"(?:is|are|was) out\b|off the (?:table|list)|(?:didn't|did not|doesn't|does not) (?:make|work)|"
     r"not renew\w*|won't (?:be )?renew\w*|moved on from|walked away from|"
     r"(?:at|in|with) my (?:last|previous|old|former) (?:job|company|role|employer|bank|gig|team|place|shop)|"
-    r"(?:we|they|i) had\b|(?:we|they|i) did (?:a|an|the)\b|back in (?:19|20)\d\d|not interested|"
+    r"(?:we|they|i) did (?:a|an|the)\b|uninstall\w*|ripped out|removed|\bformer\b|\bex-|back in (?:19|20)\d\d|not interested|"
     r"reach(?:ed|ing)? out|pinging|cold[- ](?:called|calling|emailed|emailing|call|email)|spamming)", re.I)
 _BACK = re.compile(r"\b(back on the table|back in (?:the running|play)|re-?engag\w*|reconsider\w*)", re.I)
 _NOT_BEFORE_NAME = {"a", "an", "the", "this", "that", "your", "our", "my", "to", "go", "gonna", "will", "can", "could",
@@ -41,7 +41,7 @@ _NOT_AFTER_NAME = {"the", "a", "an", "whatever", "whatever's", "items", "it", "t
 _COUNT_WORDS = {"six", "lean", "one", "two", "three", "four", "five", "several", "many"}
 _COMMON_SENSE_NEXT = {"simulation", "simulations", "method", "methods", "analysis", "sampling", "error", "errors",
                       "alert", "alerts", "level", "levels", "rule", "rules", "deviation", "deviations", "tree",
-                      "integration", "of", "band", "certification", "certified", "belt"}
+                      "integration", "of", "band", "certification", "certified", "belt", "value", "values", "logo", "node"}
 _CANDIDATE_CUE = re.compile(
     r"\b(also (?:looking at|evaluating|talking to|considering|speaking with)|evaluating|compar(?:ing|ed) (?:\w+ )?(?:to|with)|"
     r"currently (?:use|using|on)|we use|went with|going with|switch(?:ing|ed)? to|vs\.?|versus|"
@@ -56,8 +56,15 @@ def common_words() -> frozenset[str]:
     return frozenset(w for words in index.values() for w in words)
 
 
+_NUMBER_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+                 "seven": "7", "eight": "8", "nine": "9", "ten": "10"}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+
+
 def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.casefold())
+    """Lower case, digits for spelled numbers ("rapid seven" is Rapid7), no spaces or punctuation."""
+    text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1)], text.casefold())
+    return re.sub(r"[^a-z0-9]", "", text)
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,7 @@ class CompetitorMatcher:
 
     def could_mention(self, text: str) -> bool:
         """A cheap test that rules out most sentences before the token-by-token matching."""
-        lower = text.casefold()
+        lower = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1)], text.casefold())
         if self.exact.search(lower):
             return True
         words = re.findall(r"[a-z0-9]+", lower)
@@ -145,7 +152,9 @@ class CompetitorMatcher:
                 if alias is None:
                     continue
                 confidence = self._accept(alias, fuzzy_score, text, tokens, i, i + n)
-                if confidence:
+                if confidence or alias.ambiguous and fuzzy_score == 100 and self._plain_use(text, tokens, i, i + n):
+                    # A rejected plain word stays as a 0-confidence candidate: once the name is
+                    # established in the conversation, "huntress flagged it" is the product.
                     taken.update(range(i, i + n))
                     out.append(Mention(alias.canonical, sentence, start, end, confidence,
                                        active=not self._inactive(text, start, end)))
@@ -172,6 +181,8 @@ class CompetitorMatcher:
         if after.lower() in _COMMON_SENSE_NEXT or before.isdigit() or before.lower() in _COUNT_WORDS:
             return 0.0  # "a monte carlo simulation", "three sigma alerts"
         if score < 100:
+            if alias.ambiguous and not surface[:1].isupper() and not _VENDOR_CONTEXT.search(text):
+                return 0.0  # "a sentinal value": a misspelt common word, not a misheard name
             return 0.55 + 0.3 * (score - 80) / 20
         if not alias.ambiguous:
             return 0.95
@@ -185,9 +196,17 @@ class CompetitorMatcher:
             return 0.85
         return 0.75 if _VENDOR_CONTEXT.search(text) else 0.0
 
+    @staticmethod
+    def _plain_use(text: str, tokens, i: int, j: int) -> bool:
+        """Lower-case, sentence-initial or subject-like: could be the name spoken by ASR."""
+        before = tokens[i - 1].group(0).lower() if i > 0 else ""
+        after = tokens[j].group(0).lower() if j < len(tokens) else ""
+        return before not in _NOT_BEFORE_NAME and after not in _NOT_AFTER_NAME and after not in _COMMON_SENSE_NEXT
+
     def _inactive(self, text: str, start: int, end: int) -> bool:
-        if _FROM_CUE.search(text[max(0, start - 40):start]):
-            return True
+        if _FROM_CUE.search(text[max(0, start - 40):start]) or re.search(
+                r"\b(?:we|they|i) had\b", text[max(0, start - 25):start], re.I):
+            return True  # "we switched from X", "we had X for the trial"
         if not _INACTIVE.search(text) or _BACK.search(text):
             return False
         # "we switched from X to Y", "we went with Y": Y is the one now in use.
@@ -219,9 +238,17 @@ class Competitors:
         matcher = self.matcher(settings)
         for doc in docs:
             found: dict[str, list[Mention]] = {}
+            maybe: list[Mention] = []
             for sentence in doc.sentences():
                 for mention in matcher.mentions(sentence):
-                    found.setdefault(mention.canonical, []).append(mention)
+                    if mention.confidence:
+                        found.setdefault(mention.canonical, []).append(mention)
+                    else:
+                        maybe.append(mention)
+            for mention in maybe:  # the name is established in this conversation: the plain word is it
+                if mention.canonical in found:
+                    mention.confidence = 0.7
+                    found[mention.canonical].append(mention)
             for canonical, mentions in found.items():
                 mentions.sort(key=lambda m: (-m.confidence, m.sentence.utterance.position))
                 inactive = [m for m in mentions if not m.active]

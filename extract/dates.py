@@ -28,7 +28,7 @@ _ORD = r"(\d{1,2}(?:st|nd|rd|th)|" + _SPELLED + ")"
 
 # Alternatives, most specific first. Each has a name used by `_resolve`.
 _PATTERNS = [
-    ("eod", r"\b(?:by |before )?(?:the )?(?:end of (?:the )?(?:day|today)|eod|cob|close of business|today|tonight|this (?:afternoon|evening|morning))\b(?!,? (?:on )?" + _WD + r"\b)"),
+    ("eod", r"\b(?:by |before )?(?:the )?(?:end of (?:the )?(?:day|today)|eod|cob|close of business|today|tonight|this (?:afternoon|evening|morning)|(?:straight|right|just) after (?:this|the|our) (?:call|meeting)|after (?:this|our) call|later today)\b(?!,? (?:on )?" + _WD + r"\b)"),
     ("day_after", r"\bthe day after tomorrow\b"),
     ("tomorrow", r"\b(?:tomorrow|tmrw|tmr|tmw|2morrow)(?: morning| afternoon| evening)?\b"),
     ("eow", r"\b(?:(?:by |before )?(?:the )?end of (?:the |this )?week|eow|later this week|this week)\b"),

@@ -37,7 +37,7 @@ _STRONG_CUE = re.compile(r"\b(quot\w*|proposal|total|annual\w*|acv|contract valu
                          r"land(?:ed)? (?:at|on)|discount\w* to|order form|final|all[- ]in|agreed|signed)\b", re.I)
 _UNIT_PRICE = re.compile(r"^\s*(?:/|per |a |an |each\b)\s*(?:seat|user|licen[cs]e|month|mo\b|head|agent|rep|hour|"
                          r"employee|location|device|endpoint|site|gb|call|minute)", re.I)
-_NOT_DEAL = re.compile(r"\b(could|might|probably|budget(?:ed)?|cap(?:ped)?|ceiling|max(?:imum)?|no more than|anything (?:over|above|under)|"
+_NOT_DEAL = re.compile(r"\b(could|might|probably|if you ever|would (?:land|be|cost|come)|'d need|would need|need to be closer|budget(?:ed)?|cap(?:ped)?|ceiling|max(?:imum)?|no more than|anything (?:over|above|under)|"
                        r"would cost|could cost|hypothetical\w*|competitor|they (?:charge|quoted|offered|sent)|"
                        r"(?:we|i) (?:spent|pay|paid) (?:\w+ )?(?:for|on|to)|set aside|earmarked|allocated|pencil+ed|"
                        r"loaded cost|savings?|saved?|roi|per hour|/ ?hour|hours|forecast\w*|revenue|pipeline|quota|"
@@ -48,8 +48,8 @@ _COUNTED = re.compile(r"^\s*(?:total\s+)?(?:tables?|rows?|users?|seats?|employee
 _CLOSE_CUE = re.compile(
     r"\b(clos(?:e|ing) (?:the deal|this|it|by|before|in|on|out)|to close|closing date|sign(?:ed|ing|ature)?|countersign\w*|ink(?:ed)?|execut(?:e|ed|ion)|paperwork|"
     r"purchase order|\bpo\b|over the line|across the line|finali[sz]e\w*|get (?:this|it|the deal|the contract) done|"
-    r"contract (?:done|in place|executed))\b(?![- ](?:up|in|on|off)\b)", re.I)
-_NEGATION = re.compile(r"\b(not|n't|never|no way|already|nda|addendum|(?:month|year|quarter)[- ]end close|financial close)\b", re.I)
+    r"contract (?:done|in place|executed))\b(?![- ](?:up|in|off)\b)", re.I)
+_NEGATION = re.compile(r"\b(not|n't|never|no way|already|nda|baa|dpa|addendum|(?:month|year|quarter)[- ]end close|financial close)\b", re.I)
 
 
 def _amount(match: re.Match) -> tuple[float, str] | None:
@@ -62,7 +62,8 @@ def _amount(match: re.Match) -> tuple[float, str] | None:
             elif word in _WORD_VALUES:
                 current += _WORD_VALUES[word]
         value = current * _MULTIPLIERS[g["mult3"].lower()]
-        return value, "USD"
+        after = match.string[match.end():match.end() + 12].lower()
+        return value, "GBP" if "pound" in after else "EUR" if "euro" in after else "USD"
     num = g["num"] or g["num2"] or g["num4"] or g["num5"]
     mult = (g["mult"] or g["mult2"] or g["mult4"] or "").lower()
     cur = (g["cur"] or g["cur2"] or "").strip().lower()

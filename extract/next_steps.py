@@ -21,7 +21,8 @@ from .base import ConversationDoc, Fact, Person, Sentence, Turn, normalise_key
 _CUE = re.compile(
     r"(?:'ll|\b(?:will|shall|gonna|going to|let me|let us|let's|lemme|plan(?:ning)? to|intend to|need to|needs to|"
     r"have to|has to|please|pls|kindly|(?:can|could|would|will) (?:you|u)|(?:i|we) can|ask you to|"
-    r"next steps?|action items?|to-?dos?|(?:i'?m|we'?re|i am|we are) \w+ing))\b", re.I)
+    r"next steps?|action items?|to-?dos?|(?:i'?m|we'?re|i am|we are) \w+ing|"
+    r"(?:send|share|forward|email|get|give) (?:me|us)))\b", re.I)
 _AFFIRMATIVE = re.compile(
     r"^\W*(?:(?:yes|yeah|yep|yup|sure|absolutely|definitely|of course|certainly|no problem|no worries|"
     r"can do|will do|on it|happy to|sounds good|for sure|ok(?:ay)?|totally|done|i can|we can|i will|we will|"
@@ -36,12 +37,14 @@ _DUE_PREFIX = re.compile(r"\b(?:(?:by|before|after|on|for|until|till|around|no l
 _PRONOUN_OBJECTS = {"it", "that", "this", "those", "them", "these", "one"}
 _STATIVE = {"be", "have", "know", "think", "like", "love", "see", "hope", "want", "need", "feel", "seem",
             "guess", "bet", "say", "mean", "imagine", "suppose", "remember", "understand", "hear", "find", "leave",
-            "wait", "keep", "miss", "enjoy", "appreciate", "agree", "believe", "wonder", "mind", "bear", "stay"}
+            "wait", "miss", "enjoy", "appreciate", "agree", "believe", "wonder", "mind", "bear", "stay"}
 _IN_THE_MOMENT = re.compile(
     r"\b(share (?:my |the )?screen|pull (?:\w+ )?up|show you|walk (?:you )?through|take you through|jump (?:in|over|to)|"
     r"hand (?:it )?over|go through|recap|start with|dive (?:in|into)|switch (?:over )?to|scroll|kick (?:us|things|it) off|"
     r"let you go|give you (?:a|some) (?:quick )?(?:overview|background)|introduce myself|keep (?:this|it) (?:short|brief)|"
-    r"hear me|see my screen|let you (?:go|get back)|come back to|get back to (?:that|this) (?:one|slide|point|later)|circle back to (?:that|this) (?:slide|point))\b", re.I)
+    r"hear me|see my screen|let you (?:go|get back)|pass (?:on|along) (?:my|our) thanks|skip (?:that|this|it|ahead)|"
+    r"give you (?:a|the) (?:\w+ ){0,3}(?:version|overview|rundown|tour|summary|background)|keep (?:that|it|this) in mind|come back to|get back to (?:that|this) (?:one|slide|point|later)|circle back to (?:that|this) (?:slide|point))\b", re.I)
+_DELIVER = {"send", "share", "forward", "email", "get", "give", "loop", "book", "schedule", "set", "provide", "mail"}
 _RECEIVE = {"have", "get", "receive", "see", "find"}
 _VAGUE = {"do", "make", "sort", "handle", "figure", "deal", "work", "manage", "try"}
 _NEXT_STEPS_HEADER = re.compile(r"^\W*(?:next steps?|action items?|to-?dos?)\b[^:]{0,30}:", re.I)
@@ -110,7 +113,8 @@ class NextSteps:
 
     def _clauses(self, doc: ConversationDoc, sentence: Sentence, parsed) -> list[Candidate]:
         out = []
-        question = sentence.text.rstrip().endswith("?")
+        question = sentence.text.rstrip().endswith("?") or re.search(
+            r"(?:^|[,;] )\W*(?:\w+,? )?(?:can|could|would|will) (?:you|u)\b", sentence.text, re.I) is not None
         for verb in parsed:
             if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass", "amod", "compound"):
                 continue
@@ -154,6 +158,9 @@ class NextSteps:
             pattern = "future"
         elif verb.dep_ in ("ROOT", "advcl") and subject is None and verb.tag_ == "VB" and _please(verb, sentence.text):
             pattern = "imperative"
+        elif verb.dep_ == "ROOT" and subject is None and verb.i == _first_word(verb.doc) and lemma(verb) in _DELIVER and any(
+                c.lower_ in ("me", "us") for c in verb.children if c.dep_ in ("dative", "dobj", "iobj")):
+            pattern, subject = "request", None  # "Send me your SOC 2." : the other side is asked
         elif verb.dep_ == "xcomp" and lemma(head) in ("ask", "request", "expect") and any(
                 c.dep_ == "dobj" and c.lower_ in ("you", "u") for c in head.children) and not _negated(head):
             pattern, subject = "request_email", next(c for c in head.children if c.dep_ == "dobj")
@@ -245,6 +252,10 @@ class NextSteps:
 
 
 # ---- helpers -----------------------------------------------------------------------------
+
+def _first_word(doc) -> int:
+    return next((t.i for t in doc if t.is_alpha and t.lower_ not in ("and", "so", "also", "then", "ok", "okay", "um", "uh")), 0)
+
 
 def _subject(verb):
     for child in verb.children:

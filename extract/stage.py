@@ -150,7 +150,7 @@ class Stage:
         external = [t for t in doc.turns if t.side == "external" and t.sentences]
         first = doc.turns[0] if doc.turns and doc.turns[0].sentences else None
         outreach = first is not None and first.side == "internal" and doc.kind in ("email", "chat") and (
-            not external or _CUES["prospecting"].search(first.text))
+            not external or _CUES["prospecting"].search(first.text)) and not _engaged(doc)
         if outreach and "prospecting" in ladder:
             lead = next((s for s in first.sentences if _CUES["prospecting"].search(s.text)), first.sentences[0])
             return "prospecting", 0.6, lead
@@ -165,7 +165,7 @@ class Stage:
 def _engaged(doc: ConversationDoc) -> Sentence | None:
     """A call, or a substantial reply, in which the prospect talks: past prospecting."""
     said = [s for t in doc.turns if t.side == "external" for s in t.sentences if len(s.text.split()) >= 6]
-    if doc.kind in ("call", "voice_note") and len(said) >= 3 or len(said) >= 6:
+    if doc.kind in ("call", "voice_note") and len(said) >= 3 or len(said) >= 4:
         return said[0]
     return None
 
