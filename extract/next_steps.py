@@ -45,6 +45,8 @@ _IN_THE_MOMENT = re.compile(
     r"hear me|see my screen|let you (?:go|get back)|pass (?:on|along) (?:my|our) thanks|skip (?:that|this|it|ahead)|"
     r"give you (?:a|the) (?:\w+ ){0,3}(?:version|overview|rundown|tour|summary|background)|keep (?:that|it|this) in mind|come back to|get back to (?:that|this) (?:one|slide|point|later)|circle back to (?:that|this) (?:slide|point))\b", re.I)
 _DELIVER = {"send", "share", "forward", "email", "get", "give", "loop", "book", "schedule", "set", "provide", "mail"}
+_ARRANGE = _DELIVER | {"prepare", "draft", "ship", "finalize", "finalise", "write", "sign", "call", "meet", "put",
+                       "sort", "arrange", "organise", "organize", "submit", "return", "update", "upload"}
 _RECEIVE = {"have", "get", "receive", "see", "find"}
 _VAGUE = {"do", "make", "sort", "handle", "figure", "deal", "work", "manage", "try"}
 _NEXT_STEPS_HEADER = re.compile(r"^\W*(?:next steps?|action items?|to-?dos?)\b[^:]{0,30}:", re.I)
@@ -168,8 +170,8 @@ class NextSteps:
             pattern = "future"  # "Next steps from our side: we finish the trial by the 9th"
         elif aux & {"can"} and subject is not None and subject.lower_ in ("i", "we") and not question:
             pattern = "can"
-        elif verb.tag_ == "VBG" and aux & {"am", "'m", "are", "'re", "is", "'s"} and lemma(verb) not in ("go", "gon"):
-            pattern = "progressive"
+        elif verb.tag_ == "VBG" and aux & {"am", "'m", "are", "'re", "is", "'s"} and lemma(verb) in _ARRANGE:
+            pattern = "progressive"  # "I'm sending it tonight"; not "we're evaluating two vendors this quarter"
         if pattern is None or lemma(verb) in _STATIVE and not (
                 lemma(verb) == "have" and any(c.dep_ in ("dobj", "ccomp", "oprd") for c in children)):
             return None
