@@ -84,32 +84,33 @@ class NextSteps:
         return _CUE.search(sentence.text) is not None and len(sentence.text) < 600
 
     def extract(self, docs: list[ConversationDoc], analysis, settings):
+        found: list[tuple[ConversationDoc, Candidate]] = []
         for doc in docs:
             candidates = []
             for sentence in doc.sentences():
                 if self.wants(sentence):
                     candidates += _merge_same_owner(self._clauses(doc, sentence, analysis.doc(sentence)))
-            candidates = _resolve_requests(candidates)
-            texts = [c.sentence for c in candidates]
-            commit = analysis.scores("commitment", texts)
-            request = analysis.scores("request", texts)
-            for cand, pc, pr in zip(candidates, commit, request):
-                p = pr["Yes"] if cand.pattern in ("imperative", "request_email", "request_accepted") else pc["commit"]
-                confidence = 0.45 * BASE[cand.pattern] + 0.55 * p + (0.05 if cand.due_date else 0.0)
-                if _HEDGE.search(cand.sentence.text):
-                    confidence -= 0.2
-                owner_key = (cand.owner.email or cand.owner.name) if cand.owner else (cand.owner_name or cand.owner_side)
-                value = {
-                    "action": cand.action,
-                    "owner": cand.owner.name if cand.owner else cand.owner_name,
-                    "owner_email": cand.owner.email if cand.owner else None,
-                    "owner_side": cand.owner_side,
-                    "due_date": cand.due_date.isoformat() if cand.due_date else None,
-                    "due_text": cand.due_text,
-                }
-                evidence = [cand.sentence] + ([cand.acceptance.sentences[0]] if cand.acceptance and cand.acceptance.sentences else [])
-                yield doc, Fact("next_step", value, round(max(0.0, min(confidence, 0.99)), 3),
-                                normalise_key(f"{owner_key} {_action_key(cand.verb)}"), evidence)
+            found += [(doc, c) for c in _resolve_requests(candidates)]
+        texts = [c.sentence for _, c in found]
+        commit = analysis.scores("commitment", texts)  # one batch for every conversation given
+        request = analysis.scores("request", texts)
+        for (doc, cand), pc, pr in zip(found, commit, request):
+            p = pr["Yes"] if cand.pattern in ("imperative", "request_email", "request_accepted") else pc["commit"]
+            confidence = 0.45 * BASE[cand.pattern] + 0.55 * p + (0.05 if cand.due_date else 0.0)
+            if _HEDGE.search(cand.sentence.text):
+                confidence -= 0.2
+            owner_key = (cand.owner.email or cand.owner.name) if cand.owner else (cand.owner_name or cand.owner_side)
+            value = {
+                "action": cand.action,
+                "owner": cand.owner.name if cand.owner else cand.owner_name,
+                "owner_email": cand.owner.email if cand.owner else None,
+                "owner_side": cand.owner_side,
+                "due_date": cand.due_date.isoformat() if cand.due_date else None,
+                "due_text": cand.due_text,
+            }
+            evidence = [cand.sentence] + ([cand.acceptance.sentences[0]] if cand.acceptance and cand.acceptance.sentences else [])
+            yield doc, Fact("next_step", value, round(max(0.0, min(confidence, 0.99)), 3),
+                            normalise_key(f"{owner_key} {_action_key(cand.verb)}"), evidence)
 
     # ---- clause detection ----------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from .base import Sentence
 from .settings import ModelSettings
 
 EMBED_BATCH = 64
-EMBED_MAX_TOKENS = 96
+EMBED_MAX_TOKENS = 64
 CACHE_SIZE = 100_000  # distinct sentence texts ("Sounds good.", "Thanks!") are embedded once
 SPACY_BATCH = 256
 

@@ -215,18 +215,25 @@ class Objections:
                 and (_CUE.search(sentence.text) is not None or _CONCERN.search(sentence.text) is not None
                      or any(p.search(sentence.text) for p in _STRONG.values())))
 
+    def __init__(self):
+        self._scored: dict[int, tuple[Sentence, bool]] = {}
+
     def scores(self, sentence: Sentence) -> bool:
         """Will the heads score it? Without a concern phrase the head alone must be sure and the
         sentence must show some tension: sentences with neither are never embedded."""
-        text = sentence.text
-        return self.wants(sentence) and not _ruled_out(sentence) and bool(
-            _TENSION.search(text) or _CONCERN.search(text) or any(p.search(text) for p in _STRONG.values()))
+        if id(sentence) not in self._scored:
+            text = sentence.text
+            self._scored[id(sentence)] = (sentence, self.wants(sentence) and not _ruled_out(sentence) and bool(
+                _TENSION.search(text) or _CONCERN.search(text) or any(p.search(text) for p in _STRONG.values())))
+        return self._scored[id(sentence)][1]
 
     def extract(self, docs: list[ConversationDoc], analysis, settings):
         sides = {p.side for doc in docs for p in doc.people}
         matcher = get("competitor").matcher(settings)
         for doc in docs:
             candidates = [s for s in doc.sentences() if self.scores(s)]
+            for s in doc.sentences():
+                self._scored.pop(id(s), None)  # asked again only for a later batch's new sentences
             best: dict[str, list[tuple[float, Sentence]]] = {}
             scores = zip(candidates, analysis.scores("objection", candidates),
                          analysis.scores("objection_category", candidates))

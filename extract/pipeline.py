@@ -220,7 +220,7 @@ def _extract(docs: list[ConversationDoc], selection: Selection, analysis: Analys
         mine = [d for d in docs if extractor.name in selection.plan[d.conversation_id]]
         if not mine:
             continue
-        groups = _by_deal(mine) if extractor.scope == "deal" else [[d] for d in mine]
+        groups = _by_deal(mine) if extractor.scope == "deal" else [mine]  # one call: one batch for the heads
         models = analysis.models_of(extractor)
         for group in groups:
             for doc, fact in extractor.extract(group, analysis, settings):
