@@ -214,6 +214,7 @@ def _extraction(ctx: typer.Context, extractors: list[str] | None, everything: bo
                                     since=since.date() if since else None, where=where)
         if dry_run or not selection.plan:
             verb = "would process" if dry_run else "nothing to do:"
+            # A deal-level extractor (stage) takes in every conversation of a deal it touches.
             typer.echo(f"{verb} {selection.conversations} conversation(s) with "
                        f"{', '.join(selection.extractors)}" + ("" if selection.plan or dry_run else
                                                               " (all already extracted; use `dealtape reprocess`)"))
@@ -321,7 +322,7 @@ def facts(
         df = crm.facts(store, deal=deal, field=field)
     console = _console()
     if df.is_empty():
-        console.print("no facts yet: run `dealtape extract`")
+        console.print("no facts match --deal/--field" if deal or field else "no facts yet: run `dealtape extract`")
         return
     for (deal_name,), rows in df.group_by(["deal_name"], maintain_order=True):
         console.print(Text(deal_name or "(no deal)", style="bold underline"))
