@@ -30,7 +30,8 @@ _INACTIVE = re.compile(
     r"out of the running|not considering|passed on|said no to|eliminated|crossed (?:\w+ )?off|"
     r"(?:is|are|was) out\b|off the (?:table|list)|(?:didn't|did not|doesn't|does not) (?:make|work)|"
     r"not renew\w*|won't (?:be )?renew\w*|moved on from|walked away from|"
-    r"(?:at|in|with) my (?:last|previous|old|former) (?:job|company|role|employer|bank|gig|team|place|shop)|"
+    r"(?:at|in|with|from) (?:my|his|her|their|our) (?:last|previous|old|former) (?:job|company|role|employer|bank|gig|team|place|shop|plant|site|org\w*)|"
+    r"(?:his|her|their|my|our) (?:old|previous|former|last) (?:job|company|role|employer|plant|site|team)|hated it|"
     r"(?:we|they|i) did (?:a|an|the)\b|uninstall\w*|ripped out|removed|\bformer\b|\bex-|back in (?:19|20)\d\d|not interested|"
     r"reach(?:ed|ing)? out|pinging|cold[- ](?:called|calling|emailed|emailing|call|email)|spamming)", re.I)
 _BACK = re.compile(r"\b(back on the table|back in (?:the running|play)|re-?engag\w*|reconsider\w*)", re.I)
@@ -205,12 +206,17 @@ class CompetitorMatcher:
 
     def _inactive(self, text: str, start: int, end: int) -> bool:
         if _FROM_CUE.search(text[max(0, start - 40):start]) or re.search(
-                r"\b(?:we|they|i) had\b", text[max(0, start - 25):start], re.I):
+                r"\b(?:we|they|i) had (?:\w+ )?$", text[max(0, start - 25):start], re.I):
             return True  # "we switched from X", "we had X for the trial"
-        if not _INACTIVE.search(text) or _BACK.search(text):
+        if _BACK.search(text):
             return False
+        # The cue must be about this name: near it, in either order ("we ruled out Docebo, so it's
+        # really you and 360 Learning": 360 Learning is still in).
+        near = any(cue.end() <= start <= cue.end() + 45
+                   or end <= cue.start() <= end + (110 if re.search(r"\b(?:it|them)\b", cue.group(0)) else 45)
+                   for cue in _INACTIVE.finditer(text))  # "X ..., but we've ruled it out" reaches further back
         # "we switched from X to Y", "we went with Y": Y is the one now in use.
-        return not re.search(r"\b(?:to|with)\s*$", text[max(0, start - 12):start], re.I)
+        return near and not re.search(r"\b(?:to|with)\s*$", text[max(0, start - 12):start], re.I)
 
 
 class Competitors:

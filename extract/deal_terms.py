@@ -37,11 +37,16 @@ _STRONG_CUE = re.compile(r"\b(quot\w*|proposal|total|annual\w*|acv|contract valu
                          r"land(?:ed)? (?:at|on)|discount\w* to|order form|final|all[- ]in|agreed|signed)\b", re.I)
 _UNIT_PRICE = re.compile(r"^\s*(?:/|per |a |an |each\b)\s*(?:seat|user|licen[cs]e|month|mo\b|head|agent|rep|hour|"
                          r"employee|location|device|endpoint|site|gb|call|minute)", re.I)
-_NOT_DEAL = re.compile(r"\b(could|might|probably|if you ever|would (?:land|be|cost|come)|'d need|would need|need to be closer|budget(?:ed)?|cap(?:ped)?|ceiling|max(?:imum)?|no more than|anything (?:over|above|under)|"
-                       r"would cost|could cost|hypothetical\w*|competitor|they (?:charge|quoted|offered|sent)|"
+# Said of the whole sentence: a hedge or a hypothetical is no deal value.
+_HEDGED = re.compile(r"\b(could|might|probably|if you ever|would (?:land|be|cost|come)|'d need|would need|"
+                     r"need to be closer|hypothetical\w*)\b", re.I)
+# Said next to the sum: a budget, a cap, a competitor's price, a saving, a forecast.
+_NOT_DEAL = re.compile(r"\b(budget(?:ed)?(?: line)?|cap(?:ped)?|ceiling|max(?:imum)?|no more than|anything (?:over|above|under)|"
+                       r"would cost|could cost|competitor|they (?:charge|quoted|offered|sent)|quoted us|"
                        r"(?:we|i) (?:spent|pay|paid) (?:\w+ )?(?:for|on|to)|set aside|earmarked|allocated|pencil+ed|"
                        r"loaded cost|savings?|saved?|roi|per hour|/ ?hour|hours|forecast\w*|revenue|pipeline|quota|"
                        r"bookings|raised|funding|valuation|series [a-d])\b", re.I)
+NEAR_BEFORE, NEAR_AFTER = 40, 20  # characters around a sum that decide what it is
 _DIFFERENCE = re.compile(r"^\s*(?:lower|higher|less|more|cheaper|off|under|over|below|above|difference|savings?)\b", re.I)
 _COUNTED = re.compile(r"^\s*(?:total\s+)?(?:tables?|rows?|users?|seats?|employees?|models?|people|records?|events?|"
                       r"customers?|pipelines?|dashboards?|jobs?|queries|accounts?|invoices?|transactions?)\b", re.I)
@@ -89,9 +94,10 @@ class DealTerms:
         for doc in docs:
             for sentence in doc.sentences():
                 text = sentence.text
-                if _MONEY.search(text) and not _NOT_DEAL.search(text):
+                if _MONEY.search(text) and not _HEDGED.search(text):
                     yield from self._amounts(doc, sentence, competitor is not None and competitor.search(text) is not None)
                 if (_CLOSE_CUE.search(text) and not _NEGATION.search(text) and not re.match(r"^\W*if\b", text, re.I)
+                        and not re.search(r"\b(?:probably|might|may|maybe)\b", text, re.I)
                         and not (competitor and competitor.search(text))):
                     yield from self._close_dates(doc, sentence)
 
@@ -102,9 +108,12 @@ class DealTerms:
             return
         for match in _MONEY.finditer(text):
             after = text[match.end():match.end() + 30]
+            if _NOT_DEAL.search(text[max(0, match.start() - NEAR_BEFORE):match.end() + NEAR_AFTER]):
+                continue
             if _UNIT_PRICE.match(after) or _DIFFERENCE.match(after):
                 continue
-            if _COUNTED.match(after) or match.group("words") and not re.search(r"\b(?:a|per) year|annual|dollars|bucks", text, re.I):
+            if _COUNTED.match(after) or match.group("words") and not re.search(
+                    r"\b(?:a|per) year|annual|dollars|bucks|pounds|euros|grand\b", text, re.I):
                 continue  # "four thousand tables"; a spelled-out sum needs money words around it
             if names_competitor and not re.search(r"\b(?:your|ur|our)\s+$", text[max(0, match.start() - 8):match.start()], re.I):
                 continue

@@ -34,7 +34,7 @@ _NEGATED = re.compile(
     r"obstacle|question|constraint|factor)s?\b|\bnot (?:worried|concerned|an issue|a problem)|\bno (?:concerns?|issues?|worries|problems?)\b|"
     r"\bnothing to worry|\b(?:fine|ok|okay|comfortable|good|happy) with (?:the )?(?:price|pricing|cost|terms|that)|"
     r"\b(?:answers?|answered|resolves?|resolved|addressed|cleared|covers?|covered|solves?|solved) (?:my|our|that|the)\b|"
-    r"\bthat helps\b|\b(?:it'?s|its|is|was|that'?s) (?:all )?fine\b|\bhappy with the (?!current)|\bwe did the \w+ (?:review|audit)|\bmakes sense\b|\bworks for (?:us|me)\b|\bpassed (?:our|the)\b|\bwe'?re (?:good|fine|all set)\b", re.I)
+    r"\bthat helps\b|\b(?:got|received|have) (?:the|your) (?:\w+ ){0,2}(?:report|soc ?2|docs?|documents?|questionnaire|certificate)\b|\b(?:it'?s|its|is|was|that'?s) (?:all )?fine\b|\bhappy with the (?!current)|\bwe did the \w+ (?:review|audit)|\bmakes sense\b|\bworks for (?:us|me)\b|\bpassed (?:our|the)\b|\bwe'?re (?:good|fine|all set)\b", re.I)
 _HYPOTHETICAL = re.compile(
     r"^\W*(?:(?:and|but|so|because|um|uh|also|then)\W+)*(?:even\s+)?(?:if|what if|suppose|supposing|assuming|in case|say|hypothetically|imagine)\b|"
     r"\b(?:were|was) (?:an?|the) (?:issue|concern|problem)\b|\bif (?:price|budget|cost|security|timing)\b|"
@@ -55,7 +55,8 @@ _STRONG = {
              r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget|"
              r"(?:request|need|want|expect) (?:a )?discount|exceeds? (?:our|the) (?:benchmark|budget)|real gap|"
              r"\w+ (?:thousand|k) higher|can'?t take (?:that|this) (?:number|price)|money is (?:going to be )?tight|"
-             r"(?:beyond|above|over|more than) (?:what )?(?:we|i) (?:budgeted|had|planned|expected)|price gap|"
+             r"(?:beyond|above|over|more than|higher than) (?:what )?(?:we|i) (?:budgeted|had|planned|expected)|price gap|"
+             r"not in (?:my|our|the) budget|pencil+ed in|"
              r"(?:has|have|needs?) to come in under|margins? (?:are|is) (?:thin|tight)|sticking point|"
              r"(?:need|have) to be closer to|(?:over|above|beyond) (?:my |our |the )?budget(?: line)?",
     "authority": r"not the one who (?:signs|decides)|goes to (?:\w+, )?(?:our |the |my )?(?:cfo|ceo|cto|cio|cro|coo|board|vp|committee|boss)|"
@@ -73,7 +74,8 @@ _STRONG = {
               r"(?:can'?t|cannot|won'?t) touch|until (?:that'?s|it'?s|the \w+ is|our \w+ (?:is|wraps|closes))|"
               r"not a priority until|(?:slips?|pushed) to (?:fy|q[1-4]|next)|"
               r"(?:nothing|no \w+) (?:new )?gets? (?:approved|signed|started|bought) until|caution that|"
-              r"takes? (?:about |roughly |typically )?\w+(?: to \w+)? (?:weeks|months)",
+              r"takes? (?:about |roughly |typically )?\w+(?: to \w+)? (?:weeks|months)|(?:zero|no) (?:capacity|bandwidth)|"
+              r"in the middle of (?:a|an|our|the) \w+|until after (?:that|the|our|this)",
     "security": r"\bbaa\b|strict|soc ?2|pen ?test|not comfortable|must (?:stay|remain|not)|residency|private link|"
                 r"public endpoints?|leaves? our (?:account|network|environment)|\bphi\b|\bpii\b|gdpr|hipaa|"
                 r"hard requirement|own (?:security )?review|infosec|security (?:review|team|questionnaire)|"
@@ -85,14 +87,15 @@ _STRONG = {
                   r"keeps? (?:nudging|pushing) us|went w\b|liked their|(?:very|really) aggressive|"
                   r"(?:quote|offer|price|bid) from \w+(?: \w+)? (?:that'?s|is|was|came in) (?:a (?:fair |little |lot )?bit )?(?:lower|cheaper|less)|"
                   r"(?:lower|cheaper|better) (?:quote|offer|price|deal) from|quoted us|came in (?:at|under|lower|cheaper)",
-    "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not) (?:really )?need|could just (?:write|build|use)|"
+    "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not|doesn'?t) (?:really )?need|could just (?:write|build|use)|"
             r"for free|not a priority|nice to have|works? (?:fine|well enough)|build it ourselves|in-?house",
-    "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale)|never gonna (?:look|use)|(?:doesn'?t|don'?t|does not) "
+    "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale|sync|import|export|provision)|"
+                 r"(?:need|require)s? (?:the vendor |you |it )?to support|never gonna (?:look|use)|(?:doesn'?t|don'?t|does not) "
                  r"(?:support|do|work with|integrate)|makes me nervous|no (?:api|integration|connector|support) for|"
                  r"(?:too )?slow|latency|not supported|missing (?:a |an )?(?:feature|connector|integration)|"
                  r"(?:will not|won'?t|can'?t|cannot) handle|(?:are|is) failing|can'?t plug|too customi[sz]ed|"
                  r"bricked|(?:pegging|spiking|eating|hogging) (?:the )?(?:cpu|memory|ram|bandwidth)|cpu (?:at|usage)",
-    "other": r"non-?starter|liability|governed by|(?:cap|term) is too|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
+    "other": r"liability|governed by|(?:cap|term) is too|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
              r"references?|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
 }
 _STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
@@ -109,8 +112,8 @@ HEAD_ONLY = 0.9   # the head alone must be this sure
 _RIVAL_AHEAD = re.compile(r"\b(quoted|came in|cheaper|lower|less|under|better|prefer\w*|liked?|happy|already (?:use|have|pay|using)|"
                           r"decided|going with|went with|chose|bake-?off|compar\w*|parallel|offering|offered|aggressive|"
                           r"pushing|nudging|pressure|why (?:we|we're) (?:not|aren't)|locked|contract)\b", re.I)
-_REQUEST = re.compile(r"^\W*(?:and |also |so |one more thing,? )*(?:(?:can|could|would|will) (?:you|u)\b|"
-                      r"(?:please )?(?:send|share|forward|email|provide|get) (?:me|us)\b)", re.I)
+_REQUEST = re.compile(r"^\W*(?:\w+: )?(?:and |also |so |one more thing,? )*(?:(?:can|could|would|will) (?:you|u)\b|"
+                      r"(?:please )?(?:send|share|forward|email|provide|get) (?:me|us)\b|please (?:include|send|share|provide|attach|forward))", re.I)
 _LEXICON = {
     "price": r"expensive|pric(?:e|ey|ing)|cost|budget|afford|cheaper|discount|spend|dollars?|\$|£|€|roi|per seat|too much|"
              r"cap-?ex|op-?ex|money|the number|fees?|invoice",
@@ -124,78 +127,6 @@ _LEXICON = {
     "other": r"contract|terms|lock[- ]?in|liabilit|indemn|reference|startup|small|stabilit|funding|legal|safety|"
              r"insurance|union|staff|headcount|training|change management",
 }
-_TENSION = re.compile(
-    r"\b(too|not|n't|never|no|nothing|can'?t|cannot|won'?t|hard|difficult|tough|problem|issue|concern\w*|worr\w*|"
-    r"non-?starter|deal[- ]?breaker|blocker|above|over|more than|only|until|unless|before|must|need(?:s|ed)? to|"
-    r"have to|requires?|required|strict|minimum|push(?:es)?|slip\w*|delay\w*|freeze|risk\w*|afraid|skeptic\w*|"
-    r"hesita\w*|unsure|convinced|justify|expensive|pricey|steep|afford\w*|budget|approv\w*|sign(?:s|-off| off)|"
-    r"goes to|decid\w*|compar\w*|bake-?off|already|locked|happy with|lack\w*|missing|limit\w*|slow|exceed\w*|"
-    r"cap|but|though|however|still|open|want|wants|insist\w*|non-?negotiable|ask(?:ing)? for)\b", re.I)
-# Phrasings that state a concern outright, per category. A match makes a sentence a strong
-# candidate (the heads still weigh it); without one, only a very confident head counts.
-_STRONG = {
-    "price": r"over (?:my |our |the )?budget|above (?:what|our|my)|too (?:expensive|pricey|much|high)|hard to justify|"
-             r"can'?t afford|cash ?flow|(?:needs?|has) to come down|more than we|budget (?:is|was) (?:the|a) (?:problem|issue)|"
-             r"line item|cutting (?:\w+ )?(?:spend|budget|costs?)|pricey|steep|out of (?:our )?range|way above|"
-             r"(?:twice|double) what|cheaper|price (?:is|was) (?:too|a problem|an issue)|sticker shock|no budget|"
-             r"(?:request|need|want|expect) (?:a )?discount|exceeds? (?:our|the) (?:benchmark|budget)|real gap|"
-             r"\w+ (?:thousand|k) higher|can'?t take (?:that|this) (?:number|price)|money is (?:going to be )?tight|"
-             r"(?:beyond|above|over|more than) (?:what )?(?:we|i) (?:budgeted|had|planned|expected)|price gap|"
-             r"(?:has|have|needs?) to come in under|margins? (?:are|is) (?:thin|tight)|sticking point|"
-             r"(?:need|have) to be closer to|(?:over|above|beyond) (?:my |our |the )?budget(?: line)?",
-    "authority": r"not the one who (?:signs|decides)|goes to (?:\w+, )?(?:our |the |my )?(?:cfo|ceo|cto|cio|cro|coo|board|vp|committee|boss)|"
-                 r"can'?t sign (?:off )?(?:on )?(?:this|it|that)? ?(?:myself|alone|on my own)|"
-                 r"sign[- ]?off from|need(?:s)? (?:\w+ )?sign[- ]?off|before (?:she|he|they|we) (?:signs?|approves?)|"
-                 r"business case|board (?:conversation|approval|decision)|approv\w* (?:anything )?over|"
-                 r"nothing gets signed|final say|not my (?:call|decision)|need(?:s)? (?:\w+ )?approval|has to approve|"
-                 r"must approve|(?:cfo|ceo|board|committee) (?:has|needs|wants|will want) to|"
-                 r"needs? (?:the )?(?:group |our |my )?(?:cfo|ceo|cio|board|committee|owner|partner)|"
-                 r"(?:has|have|needs?) to go to (?:the |our |my )?(?:[\w-]+ ){0,2}(?:board|cfo|ceo|committee|owners?)|"
-                 r"goes to (?:the |our |my )?(?:[\w-]+ ){0,2}(?:board|committee)",
-    "timing": r"freeze|not in a rush|push(?:es)? (?:us|it|this) (?:past|out|back)|slips? (?:to|into)|nothing (?:would|will|can) start|"
-              r"not until|next fiscal|bandwidth|too busy|on hold|not (?:a )?(?:good|right) time|timing (?:is|isn't)|"
-              r"(?:weeks|months) minimum|can'?t start|won'?t (?:be able to )?start|after (?:the|our) (?:audit|migration|reorg)|"
-              r"(?:can'?t|cannot|won'?t) touch|until (?:that'?s|it'?s|the \w+ is|our \w+ (?:is|wraps|closes))|"
-              r"not a priority until|(?:slips?|pushed) to (?:fy|q[1-4]|next)|"
-              r"(?:nothing|no \w+) (?:new )?gets? (?:approved|signed|started|bought) until|caution that|"
-              r"takes? (?:about |roughly |typically )?\w+(?: to \w+)? (?:weeks|months)",
-    "security": r"\bbaa\b|strict|soc ?2|pen ?test|not comfortable|must (?:stay|remain|not)|residency|private link|"
-                r"public endpoints?|leaves? our (?:account|network|environment)|\bphi\b|\bpii\b|gdpr|hipaa|"
-                r"hard requirement|own (?:security )?review|infosec|security (?:review|team|questionnaire)|"
-                r"admin (?:rights|access)|card data|\bpci\b|must-check|encrypt\w*|data (?:leaving|leaves|stored)",
-    "competitor": r"decided to go with|going with (?:\w+ ){0,2}instead|bake-?off|want(?:s)? to compare|in parallel|"
-                  r"already a vendor|already (?:approved|use|have|using) (?!the)|(?:they're|they are) offering|happy with (?:our|the) current|"
-                  r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)|"
-                  r"why (?:we|we're) (?:aren'?t|don'?t|not) (?:just )?(?:using|use|going with)|pressure (?:\w+ ){0,4}to (?:just )?(?:switch|use|go)|"
-                  r"keeps? (?:nudging|pushing) us|went w\b|liked their|(?:very|really) aggressive|"
-                  r"(?:quote|offer|price|bid) from \w+(?: \w+)? (?:that'?s|is|was|came in) (?:a (?:fair |little |lot )?bit )?(?:lower|cheaper|less)|"
-                  r"(?:lower|cheaper|better) (?:quote|offer|price|deal) from|quoted us|came in (?:at|under|lower|cheaper)",
-    "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not) (?:really )?need|could just (?:write|build|use)|"
-            r"for free|not a priority|nice to have|works? (?:fine|well enough)|build it ourselves|in-?house",
-    "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale)|never gonna (?:look|use)|(?:doesn'?t|don'?t|does not) "
-                 r"(?:support|do|work with|integrate)|makes me nervous|no (?:api|integration|connector|support) for|"
-                 r"(?:too )?slow|latency|not supported|missing (?:a |an )?(?:feature|connector|integration)|"
-                 r"(?:will not|won'?t|can'?t|cannot) handle|(?:are|is) failing|can'?t plug|too customi[sz]ed|"
-                 r"bricked|(?:pegging|spiking|eating|hogging) (?:the )?(?:cpu|memory|ram|bandwidth)|cpu (?:at|usage)",
-    "other": r"non-?starter|liability|governed by|(?:cap|term) is too|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
-             r"references?|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
-}
-_STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
-# Words that voice a concern whatever it is about: the category then comes from the head.
-_CONCERN = re.compile(
-    r"\b(?:i'?m|we'?re|i am|we are|they'?re|she'?s|he'?s) (?:a (?:bit|little) |really |still |pretty |very )?"
-    r"(?:worried|concerned|nervous|skeptical|hesitant|not sure|unsure|not convinced|not comfortable|uneasy)|"
-    r"\b(?:i|we) (?:really |honestly )?doubt\b|\bnot going to fly\b|\bwon'?t fly\b|\b(?:is|are|'s|'re) (?:really |pretty |very )?tight\b|"
-    r"\bmore than (?:i|we) (?:want(?:ed)?|expected|budgeted|planned|can)\b|\bhigher than (?:i |we )?(?:expected|planned|hoped)\b|"
-    r"\b(?:can'?t|cannot|hard to|tough to) justify\b|\bjustif(?:y|ies) (?:the|a|it|robots|this)\b|\bwhether (?:we|they) (?:even |really )?need\b|"
-    r"\bnot this year\b|\b(?:dead|parked|shelved) until\b|\bmy (?:main |biggest |only )?(?:issue|concern|worry|problem) is\b", re.I)
-HEAD_ONLY = 0.9   # the head alone must be this sure
-# A competitor named in a sentence that still counts against us: cheaper, preferred, in use, in the race.
-_RIVAL_AHEAD = re.compile(r"\b(quoted|came in|cheaper|lower|less|under|better|prefer\w*|liked?|happy|already (?:use|have|pay|using)|"
-                          r"decided|going with|went with|chose|bake-?off|compar\w*|parallel|offering|offered|aggressive|"
-                          r"pushing|nudging|pressure|why (?:we|we're) (?:not|aren't)|locked|contract)\b", re.I)
-_REQUEST = re.compile(r"^\W*(?:and |also |so |one more thing,? )*(?:(?:can|could|would|will) (?:you|u)\b|"
-                      r"(?:please )?(?:send|share|forward|email|provide|get) (?:me|us)\b)", re.I)
 _LEXICON = {k: re.compile(rf"(?:{v})", re.I) for k, v in _LEXICON.items()}
 _SUMMARY_NOISE = re.compile(r"\b(?:um+|uh+|you know|i mean|like,|honestly|to be honest|frankly|basically|kind of|sort of)\b,?\s*", re.I)
 SUMMARY_WORDS = 16

@@ -54,6 +54,7 @@ _DECISIVE = {
 }
 _SIDE_PAPER = re.compile(r"\b(?:m?nda|non-disclosure|addendum|dpa|baa|sow for the pilot|pilot agreement|trial agreement)\b", re.I)
 ENOUGH = 1.3  # evidence a conversation needs to set a stage (one decisive sentence, or two clear ones)
+FIRST = 2.0  # how much more evidence a deal's first conversation needs to start past discovery
 
 
 class Stage:
@@ -80,8 +81,8 @@ class Stage:
             return  # no deal (internal chatter, free-mail contacts without a sidecar deal): no stage
         for doc in sorted(docs, key=lambda d: (d.started_at is None, d.started_at, d.conversation_id)):
             # A first conversation often talks about the next steps of a deal (a pilot, a demo) before
-            # it is there: it needs twice the evidence to start a deal past discovery.
-            first = {s: 2 * ENOUGH for s in ladder if current is None and rank[s] > rank.get("discovery", 1)}
+            # it is there: it needs more evidence to start a deal past discovery.
+            first = {s: FIRST * ENOUGH for s in ladder if current is None and rank[s] > rank.get("discovery", 1)}
             reached = self._signal(doc, analysis, ladder, first)
             signal = reached[0] if reached else None
             reset = _regression(doc) if current not in (None, *CLOSED) else None
