@@ -96,7 +96,7 @@ _STRONG = {
                  r"(?:will not|won'?t|can'?t|cannot) handle|(?:are|is) failing|can'?t plug|too customi[sz]ed|"
                  r"bricked|(?:pegging|spiking|eating|hogging) (?:the )?(?:cpu|memory|ram|bandwidth)|cpu (?:at|usage)",
     "other": r"liability|governed by|(?:cap|term) is too|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
-             r"references?|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
+             r"(?:need|want|require|ask for) (?:\w+ )?references|no references|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
 }
 _STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
 # Words that voice a concern whatever it is about: the category then comes from the head.
