@@ -200,6 +200,11 @@ class Analysis:
         names = [f"{self.models.spacy}-{_package_version(self.models.spacy)}", self.models.embeddings]
         return names + [head(h).label for h in extractor.heads]
 
+    def forget(self) -> None:
+        """Drop the per-sentence results (keyed by object id, which Python reuses once a batch is gone)."""
+        self._docs.clear()
+        self._vectors.clear()
+
     def prepare(self, sentences: list[Sentence], *, parse: bool = True, embed: bool = True) -> None:
         """Parse and/or embed `sentences` (those not done yet), in batches."""
         if parse:

@@ -56,37 +56,40 @@ _STRONG = {
              r"(?:request|need|want|expect) (?:a )?discount|exceeds? (?:our|the) (?:benchmark|budget)|real gap|"
              r"\w+ (?:thousand|k) higher|can'?t take (?:that|this) (?:number|price)|money is (?:going to be )?tight|"
              r"(?:beyond|above|over|more than|higher than) (?:what )?(?:we|i) (?:budgeted|had|planned|expected)|price gap|"
-             r"not in (?:my|our|the) budget|pencil+ed in|"
+             r"not in (?:my|our|the) budget|pencil+ed in|a lot of money|"
              r"(?:has|have|needs?) to come in under|margins? (?:are|is) (?:thin|tight)|sticking point|"
              r"(?:need|have) to be closer to|(?:over|above|beyond) (?:my |our |the )?budget(?: line)?",
     "authority": r"not the one who (?:signs|decides)|goes to (?:\w+, )?(?:our |the |my )?(?:cfo|ceo|cto|cio|cro|coo|board|vp|committee|boss)|"
                  r"can'?t sign (?:off )?(?:on )?(?:this|it|that)? ?(?:myself|alone|on my own)|"
-                 r"sign[- ]?off from|need(?:s)? (?:\w+ )?sign[- ]?off|before (?:she|he|they|we) (?:signs?|approves?)|"
+                 r"sign[- ]?off from|need(?:s)? (?:\w+ )?sign[- ]?off|before (?:she|he|they) (?:signs?|approves?)|"
                  r"business case|board (?:conversation|approval|decision)|approv\w* (?:anything )?over|"
                  r"nothing gets signed|final say|not my (?:call|decision)|need(?:s)? (?:\w+ )?approval|has to approve|"
                  r"must approve|(?:cfo|ceo|board|committee) (?:has|needs|wants|will want) to|"
                  r"needs? (?:the )?(?:group |our |my )?(?:cfo|ceo|cio|board|committee|owner|partner)|"
                  r"(?:has|have|needs?) to go to (?:the |our |my )?(?:[\w-]+ ){0,2}(?:board|cfo|ceo|committee|owners?)|"
                  r"goes to (?:the |our |my )?(?:[\w-]+ ){0,2}(?:board|committee)",
-    "timing": r"freeze|not in a rush|push(?:es)? (?:us|it|this) (?:past|out|back)|slips? (?:to|into)|nothing (?:would|will|can) start|"
+    "timing": r"(?<!before the )(?<!ahead of the )freeze|not in a rush|push(?:es)? (?:us|it|this) (?:past|out|back)|slips? (?:to|into)|nothing (?:would|will|can) start|"
               r"not until|next fiscal|bandwidth|too busy|on hold|not (?:a )?(?:good|right) time|timing (?:is|isn't)|"
               r"(?:weeks|months) minimum|can'?t start|won'?t (?:be able to )?start|after (?:the|our) (?:audit|migration|reorg)|"
               r"(?:can'?t|cannot|won'?t) touch|until (?:that'?s|it'?s|the \w+ is|our \w+ (?:is|wraps|closes))|"
               r"not a priority until|(?:slips?|pushed) to (?:fy|q[1-4]|next)|"
               r"(?:nothing|no \w+) (?:new )?gets? (?:approved|signed|started|bought) until|caution that|"
               r"takes? (?:about |roughly |typically )?\w+(?: to \w+)? (?:weeks|months)|(?:zero|no) (?:capacity|bandwidth)|"
-              r"in the middle of (?:a|an|our|the) \w+|until after (?:that|the|our|this)",
+              r"in the middle of (?:a|an|our|the) \w+|until after \w+|peak season|during (?:\w+ )?season|"
+              r"can'?t have (?:\w+ )?(?:trucks|people|staff|machines|lines?|systems?) (?:down|offline|out)",
     "security": r"\bbaa\b|strict|soc ?2|pen ?test|not comfortable|must (?:stay|remain|not)|residency|private link|"
                 r"public endpoints?|leaves? our (?:account|network|environment)|\bphi\b|\bpii\b|gdpr|hipaa|"
                 r"hard requirement|own (?:security )?review|infosec|security (?:review|team|questionnaire)|"
-                r"admin (?:rights|access)|card data|\bpci\b|must-check|encrypt\w*|data (?:leaving|leaves|stored)",
+                r"admin (?:rights|access)|card data|\bpci\b|must-check|encrypt\w*|data (?:leaving|leaves|stored)|"
+                r"(?:us|eu|uk|canadian|local) data cent\w*|data cent\w* only|deleted after|retention",
     "competitor": r"decided to go with|going with (?:\w+ ){0,2}instead|bake-?off|want(?:s)? to compare|in parallel|"
                   r"already a vendor|already (?:approved|use|have|using) (?!the)|(?:they're|they are) offering|happy with (?:our|the) current|"
                   r"locked in|contract with (?:\w+ ){0,2}(?:until|through)|other (?:vendor|finalist|option)|"
                   r"why (?:we|we're) (?:aren'?t|don'?t|not) (?:just )?(?:using|use|going with)|pressure (?:\w+ ){0,4}to (?:just )?(?:switch|use|go)|"
                   r"keeps? (?:nudging|pushing) us|went w\b|liked their|(?:very|really) aggressive|"
                   r"(?:quote|offer|price|bid) from \w+(?: \w+)? (?:that'?s|is|was|came in) (?:a (?:fair |little |lot )?bit )?(?:lower|cheaper|less)|"
-                  r"(?:lower|cheaper|better) (?:quote|offer|price|deal) from|quoted us|came in (?:at|under|lower|cheaper)",
+                  r"(?:lower|cheaper|better) (?:quote|offer|price|deal) from|quoted us|came in (?:at|under|lower|cheaper)|"
+                  r"pitching us|bundl\w*|deciding factor",
     "need": r"not (?:sure|convinced) (?:we|that we) need|(?:don'?t|do not|doesn'?t) (?:really )?need|could just (?:write|build|use)|"
             r"for free|not a priority|nice to have|works? (?:fine|well enough)|build it ourselves|in-?house",
     "technical": r"can'?t (?:monitor|connect|integrate|support|handle|scale|sync|import|export|provision)|"
@@ -95,7 +98,7 @@ _STRONG = {
                  r"(?:too )?slow|latency|not supported|missing (?:a |an )?(?:feature|connector|integration)|"
                  r"(?:will not|won'?t|can'?t|cannot) handle|(?:are|is) failing|can'?t plug|too customi[sz]ed|"
                  r"bricked|(?:pegging|spiking|eating|hogging) (?:the )?(?:cpu|memory|ram|bandwidth)|cpu (?:at|usage)",
-    "other": r"liability|governed by|(?:cap|term) is too|termination for convenience|insurance|coverage|indemn\w*|(?:we're|we are) (?:tiny|small)|"
+    "other": r"liability|governed by|(?:cap|term) is too|termination for convenience|(?:cyber|liability) insurance|insurance (?:requirement|certificate)|coverage (?:requirement|limit)|indemn\w*|(?:we're|we are) (?:tiny|small)|"
              r"(?:need|want|require|ask for) (?:\w+ )?references|no references|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
 }
 _STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
@@ -103,15 +106,20 @@ _STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
 _CONCERN = re.compile(
     r"\b(?:i'?m|we'?re|i am|we are|they'?re|she'?s|he'?s) (?:a (?:bit|little) |really |still |pretty |very )?"
     r"(?:worried|concerned|nervous|skeptical|hesitant|not sure|unsure|not convinced|not comfortable|uneasy)|"
-    r"\b(?:i|we) (?:really |honestly )?doubt\b|\bnot going to fly\b|\bwon'?t fly\b|\b(?:is|are|'s|'re) (?:really |pretty |very )?tight\b|"
+    r"\b(?:i|we) (?:really |honestly )?doubt\b|\bnot going to fly\b|\bwon'?t fly\b|\bnon-?starter\b|\bdead on arrival\b|"
+    r"\bnot (?:okay|ok|comfortable|happy) with\b|\bi (?:don'?t|do not|can'?t) see how\b|\bhard to argue (?:against|with)\b|"
+    r"\ba (?:real )?problem for us\b|\b(?:is|are|'s|'re) (?:really |pretty |very )?tight\b|"
     r"\bmore than (?:i|we) (?:want(?:ed)?|expected|budgeted|planned|can)\b|\bhigher than (?:i |we )?(?:expected|planned|hoped)\b|"
     r"\b(?:can'?t|cannot|hard to|tough to) justify\b|\bjustif(?:y|ies) (?:the|a|it|robots|this)\b|\bwhether (?:we|they) (?:even |really )?need\b|"
     r"\bnot this year\b|\b(?:dead|parked|shelved) until\b|\bmy (?:main |biggest |only )?(?:issue|concern|worry|problem) is\b", re.I)
 HEAD_ONLY = 0.9   # the head alone must be this sure
 # A competitor named in a sentence that still counts against us: cheaper, preferred, in use, in the race.
-_RIVAL_AHEAD = re.compile(r"\b(quoted|came in|cheaper|lower|less|under|better|prefer\w*|liked?|happy|already (?:use|have|pay|using)|"
+_RIVAL_AHEAD = re.compile(r"\b(pitching|bundl\w*|deciding|quoted|came in|cheaper|lower|less|under|better|prefer\w*|liked?|happy|already (?:use|have|pay|using)|"
                           r"decided|going with|went with|chose|bake-?off|compar\w*|parallel|offering|offered|aggressive|"
                           r"pushing|nudging|pressure|why (?:we|we're) (?:not|aren't)|locked|contract)\b", re.I)
+# A rival in use for something else is no threat to this deal.
+_OTHER_SCOPE = re.compile(r"\bonly for\b|\bfor (?:the|our) (?:\w+[ -]){0,2}(?:side|team|pool|site|app|group|department|division)\b|"
+                          r"\bnot going anywhere\b", re.I)
 _REQUEST = re.compile(r"^\W*(?:\w+: )?(?:and |also |so |one more thing,? )*(?:(?:can|could|would|will) (?:you|u)\b|"
                       r"(?:please )?(?:send|share|forward|email|provide|get) (?:me|us)\b|please (?:include|send|share|provide|attach|forward))", re.I)
 _LEXICON = {
@@ -183,7 +191,9 @@ class Objections:
                     starts = {c: m.start() for c in strong if (m := _STRONG[c].search(text))}
                     first = min(starts.values(), default=None)
                     category = max(strong, key=lambda c: categories[c] + 0.3 * len(_STRONG[c].findall(text))
-                                   + (0.1 if starts.get(c) == first else 0.0))
+                                   + (0.25 if starts.get(c) == first else 0.0))
+                    if category == "competitor" and _OTHER_SCOPE.search(text):
+                        continue  # "we already have Datadog, but only for the e-commerce site"
                 else:
                     confidence = probs["objection"] if probs["objection"] >= HEAD_ONLY and _TENSION.search(text) else 0.0
                     category = max(OBJECTION_CATEGORIES, key=lambda c: categories[c] + (
@@ -208,6 +218,8 @@ def _about_a_rival(matcher, sentence: Sentence) -> bool:
     mentions = [m for m in matcher.mentions(sentence) if m.confidence]
     if not mentions:
         return False
+    if re.search(r"\bprefers? (?:you|your|yours)\b", sentence.text, re.I):
+        return True  # "X came in at $31, but the team prefers yours"
     return any(not m.active for m in mentions) or not _RIVAL_AHEAD.search(sentence.text)
 
 

@@ -201,6 +201,7 @@ def _batches(store: Store, selection: Selection):
 def _extract(docs: list[ConversationDoc], selection: Selection, analysis: Analysis,
              settings: ExtractSettings, run_id: str) -> tuple[list[dict], list[dict]]:
     extractors = [get(name) for name in selection.extractors]
+    analysis.forget()  # the previous batch's sentences are gone; their ids may come back
     # One spaCy batch and one embedding batch for the whole batch of conversations, over only the
     # sentences an extractor will parse or score.
     to_parse, to_embed = [], []

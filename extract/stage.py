@@ -21,8 +21,8 @@ _CUES = {
     "evaluation": r"demo\w*|trial\w*|pilot|poc|proof of concept|sandbox|security (?:review|questionnaire)|questionnaire|evaluat\w*|compar\w*|shortlist\w*|test(?:ing)? it|technical (?:validation|review)|bake[- ]?off|rfp|our own review|review (?:it|the|your)|pen ?test",
     "proposal": r"proposal|quote|order form|sow|statement of work|pricing (?:sheet|proposal|options)",
     "negotiation": r"discount\w*|redline\w*|msa|contract|terms|procurement|legal|payment (?:terms|schedule|plan)|(?:quarterly|annual|monthly) (?:billing|payments?)|billing (?:terms|schedule|cycle)|up ?front|net[- ]?\d\d|negotiat\w*|counter\w*|paperwork|dpa|price lock|liability|come down",
-    "closed_won": r"signed|countersigned|signature (?:came|come|has come|went) through|executed|purchase order|\bpo\b|moving forward with (?:you|northwind|your)|go(?:ing)? ahead with (?:you|the)|welcome aboard|kick[- ]?off|onboarding|officially a customer|deal is done|closed[- ]won",
-    "closed_lost": r"went w(?:ith)?\b|go(?:ing)? with (?!you\b|your\b)|chose|decided (?:not|against)|not (?:moving|going) forward|no budget|pass(?:ing)? on|not proceed\w*|another vendor|different direction|on ice|selected",
+    "closed_won": r"signed(?! up\b| with (?!you\b|us\b))|countersigned|signature (?:came|come|has come|went) through|executed|purchase order|\bpo\b|moving forward with (?:you|northwind|your)|go(?:ing)? ahead with (?:you|the)|welcome aboard|kick[- ]?off|onboarding|officially a customer|deal is done|closed[- ]won",
+    "closed_lost": r"signed with (?!you\b|us\b)|went w(?:ith)?\b|go(?:ing)? with (?!you\b|your\b)|chose|decided (?:not|against)|not (?:moving|going) forward|no budget|pass(?:ing)? on|not proceed\w*|another vendor|different direction|on ice|selected",
 }
 _CUES = {stage: re.compile(rf"\b(?:{pattern})", re.I) for stage, pattern in _CUES.items()}
 # Discovery and prospecting come from who talks (see `_opening`, `_engaged`); sentences are
@@ -43,7 +43,7 @@ _FUTURE = re.compile(r"\b(?:will|'ll|going to|gonna|plan(?:ning)? to|next|want(?
                      r"hop(?:e|ing)|aim(?:ing)?|target\w*|expect\w*|should)\b", re.I)
 _QUESTION = re.compile(r"\?\s*$|^\W*(?:(?:so|and|um|uh|okay|ok)\W+)*(?:what|how|when|where|which|who|do|does|did|is|are|can|could|would|should)\b", re.I)
 _DECISIVE = {
-    "closed_won": re.compile(r"\b(?:signed|countersigned|officially a customer|welcome aboard|po (?:is )?(?:issued|attached|sent)|"
+    "closed_won": re.compile(r"\b(?:signed(?! up\b| with (?!you\b|us\b))|countersigned|officially a customer|welcome aboard|po (?:is )?(?:issued|attached|sent)|"
                              r"signature (?:came|come|has come|went) through)\b", re.I),
     "closed_lost": re.compile(r"\b(?:(?:decided to go|went|going|signed) w(?:ith)?\b|chose|have selected|picked)(?! you\b| your\b| us\b)|"
                               r"\b(?:decided (?:not|against)|not (?:moving|going) forward|not proceed\w*|won'?t be (?:moving|going) forward)"

@@ -53,7 +53,7 @@ def heads_spec(enron: Path | None) -> dict[str, list[tuple[str, str, float]]]:
     spec = {
         "objection": [("none" if l == "none" else "objection", t, 1.0) for l, t in objections] + neutral,
         "objection_category": [(l, t, 1.0) for l, t in objections if l != "none"],
-        "stage": [(l, t, 1.0) for l, t in read_tsv(TRAINING / "stages.tsv")],
+        "stage": [(l, t, 1.0) for path in sorted(TRAINING.glob("stages*.tsv")) for l, t in read_tsv(path)],
         "commitment": commitments,
     }
     if enron is not None:
