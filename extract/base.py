@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
 
 from ..models.records import short_id
@@ -35,10 +35,6 @@ class Sentence:
     start: int
     end: int
     text: str
-
-    @property
-    def speaker(self) -> Person | None:
-        return self.utterance.person
 
 
 @dataclass
@@ -72,10 +68,6 @@ class ConversationDoc:
     account: str | None
     people: list[Person]
     turns: list[Turn]
-
-    @property
-    def day(self) -> date | None:
-        return self.started_at.date() if self.started_at else None
 
     def sentences(self) -> Iterator[Sentence]:
         for turn in self.turns:
