@@ -214,7 +214,6 @@ def _extraction(ctx: typer.Context, extractors: list[str] | None, everything: bo
                                     since=since.date() if since else None, where=where)
         if dry_run or not selection.plan:
             verb = "would process" if dry_run else "nothing to do:"
-            # A deal-level extractor (stage) takes in every conversation of a deal it touches.
             typer.echo(f"{verb} {selection.conversations} conversation(s) with "
                        f"{', '.join(selection.extractors)}" + ("" if selection.plan or dry_run else
                                                               " (all already extracted; use `dealtape reprocess`)"))

@@ -176,14 +176,14 @@ class NextSteps:
         if pattern is None or lemma(verb) in _STATIVE and not (
                 lemma(verb) == "have" and any(c.dep_ in ("dobj", "ccomp", "oprd") for c in children)):
             return None
-        if pattern == "can" and (lemma(verb) in _VAGUE or not dates.find(sentence.text, turn.said_at or doc.started_at)):
+        times = dates.find(sentence.text, turn.said_at or doc.started_at)
+        if pattern == "can" and (lemma(verb) in _VAGUE or not times):
             return None  # "I can do a three percent cap" agrees; "I can send that over today" commits
         if pattern == "need" and subject is None:
             return None
         if question and pattern not in ("request",) and _inverted(verb, subject):
             return None
 
-        times = dates.find(sentence.text, turn.said_at or doc.started_at)
         clause_times = [t for t in times if _in_subtree(verb, t.start, t.end)] or (times if _only_clause(verb) else [])
         due = clause_times[0] if clause_times else None
         if (pattern == "progressive" or _IN_THE_MOMENT.search(sentence.text)) and due is None:

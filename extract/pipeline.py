@@ -119,17 +119,12 @@ def load(store: Store, conversation_ids: list[str]) -> list[ConversationDoc]:
     turns: dict[str, list[Turn]] = defaultdict(list)
     # The raw tables, not the `timeline` view: its row numbers are computed over every utterance.
     for cid, uid, pid, speaker, text, start_s, said_at in _fetch(store, """
-            WITH current AS (
-                SELECT conversation_id, arg_max(transcript_id, created_at) AS transcript_id
-                FROM raw.transcripts WHERE conversation_id IN (SELECT unnest($ids)) GROUP BY conversation_id
-            )
             SELECT u.conversation_id, u.utterance_id, u.participant_id, u.speaker, u.text, u.start_s,
                    coalesce(u.sent_at, c.started_at + to_seconds(coalesce(u.start_s, 0))) AS said_at
             FROM raw.utterances u
-            JOIN current USING (conversation_id, transcript_id)
             JOIN raw.conversations c USING (conversation_id)
-            WHERE u.kind IN ('speech', 'message')
-            ORDER BY u.conversation_id, said_at, u.source_id, u.seq""", {"ids": ids}):
+            WHERE u.transcript_id IN (SELECT unnest(?)) AND u.kind IN ('speech', 'message')
+            ORDER BY u.conversation_id, said_at, u.source_id, u.seq""", [[row[-1] for row in convs]]):
         person = people[cid].get(pid)
         turn = Turn(uid, len(turns[cid]), person, person.name if person else speaker, text, start_s, said_at)
         turn.sentences = [Sentence(turn, i, a, b, text[a:b]) for i, (a, b) in enumerate(split_sentences(text))]

@@ -101,10 +101,10 @@ class Stage:
                 if stage is None:
                     continue
             elif signal is None:
-                if current == "prospecting" and _engaged(doc) and "discovery" in rank:
-                    stage, confidence, sentence = "discovery", 0.55, _engaged(doc)
-                else:
+                engaged = _engaged(doc) if current == "prospecting" and "discovery" in rank else None
+                if engaged is None:
                     continue
+                stage, confidence, sentence = "discovery", 0.55, engaged
             else:
                 stage, confidence, sentence = signal
                 if current in CLOSED:
