@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import warnings
 from functools import lru_cache
 from importlib import resources
@@ -96,8 +97,13 @@ class Embedder:
         self.model = model
         self.dim = model.config.hidden_size
         self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, texts: list[str]) -> np.ndarray:
+        with self._lock:  # one caller at a time: the tokenizer and the cache are not thread-safe
+            return self._call(texts)
+
+    def _call(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not self.reuse:
             self._cache.clear()
@@ -200,10 +206,13 @@ class Analysis:
         names = [f"{self.models.spacy}-{_package_version(self.models.spacy)}", self.models.embeddings]
         return names + [head(h).label for h in extractor.heads]
 
-    def forget(self) -> None:
-        """Drop the per-sentence results (keyed by object id, which Python reuses once a batch is gone)."""
-        self._docs.clear()
-        self._vectors.clear()
+    def forget(self, docs) -> None:
+        """Drop the conversations' per-sentence results (keyed by object id, which Python reuses
+        once they are gone)."""
+        for doc in docs:
+            for sentence in doc.sentences():
+                self._docs.pop(id(sentence), None)
+                self._vectors.pop(id(sentence), None)
 
     def prepare(self, sentences: list[Sentence], *, parse: bool = True, embed: bool = True) -> None:
         """Parse and/or embed `sentences` (those not done yet), in batches."""

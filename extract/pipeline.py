@@ -11,6 +11,7 @@ import json
 import secrets
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Callable
@@ -149,18 +150,33 @@ def run(store: Store, settings: ExtractSettings, selection: Selection, *, comman
         json.dumps(params or {}, default=str), datetime.now(timezone.utc), __version__])
     report = RunReport(run_id)
     started = time.perf_counter()
-    done = 0
+
+    def finish(docs: list[ConversationDoc], embedded: Future) -> None:
+        embedded.result()
+        rows, coverage = _extract(docs, selection, analysis, settings, run_id)
+        _write(store, rows, coverage)
+        analysis.forget(docs)
+        report.conversations += len(docs)
+        report.utterances += sum(len(d.turns) for d in docs)
+        report.facts.update(r["field"] for r in rows)
+        if progress:
+            progress(report.conversations, selection.conversations)
+
     try:
-        for batch in _batches(store, selection):
-            docs = load(store, batch)
-            rows, coverage = _extract(docs, selection, analysis, settings, run_id)
-            _write(store, rows, coverage)
-            done += len(batch)
-            report.conversations = done
-            report.utterances += sum(len(d.turns) for d in docs)
-            report.facts.update(r["field"] for r in rows)
-            if progress:
-                progress(done, selection.conversations)
+        # MiniLM embeds a batch in the background (torch releases the GIL) while spaCy parses it
+        # and the previous batch's extractors run and its facts are written.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dealtape-embed") as background:
+            pending = None
+            for batch in _batches(store, selection):
+                docs = load(store, batch)
+                to_parse, to_embed = _wanted(docs, selection)
+                embedded = background.submit(analysis.prepare, to_embed, parse=False)
+                analysis.prepare(to_parse, embed=False)
+                if pending:
+                    finish(*pending)
+                pending = (docs, embedded)
+            if pending:
+                finish(*pending)
     except BaseException as exc:
         report.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         _finish(store, report, error=f"{type(exc).__name__}: {exc}")
@@ -193,12 +209,10 @@ def _batches(store: Store, selection: Selection):
         yield batch
 
 
-def _extract(docs: list[ConversationDoc], selection: Selection, analysis: Analysis,
-             settings: ExtractSettings, run_id: str) -> tuple[list[dict], list[dict]]:
+def _wanted(docs: list[ConversationDoc], selection: Selection) -> tuple[list[Sentence], list[Sentence]]:
+    """The sentences some extractor will parse, and those some head will score: one spaCy batch
+    and one embedding batch for the whole batch of conversations."""
     extractors = [get(name) for name in selection.extractors]
-    analysis.forget()  # the previous batch's sentences are gone; their ids may come back
-    # One spaCy batch and one embedding batch for the whole batch of conversations, over only the
-    # sentences an extractor will parse or score.
     to_parse, to_embed = [], []
     for doc in docs:
         mine = [e for e in extractors if e.name in selection.plan[doc.conversation_id]]
@@ -207,8 +221,12 @@ def _extract(docs: list[ConversationDoc], selection: Selection, analysis: Analys
                 to_parse.append(sentence)
             if any(hasattr(e, "scores") and e.scores(sentence) for e in mine):
                 to_embed.append(sentence)
-    analysis.prepare(to_parse, embed=False)
-    analysis.prepare(to_embed, parse=False)
+    return to_parse, to_embed
+
+
+def _extract(docs: list[ConversationDoc], selection: Selection, analysis: Analysis,
+             settings: ExtractSettings, run_id: str) -> tuple[list[dict], list[dict]]:
+    extractors = [get(name) for name in selection.extractors]
     now = datetime.now(timezone.utc)
     rows: dict[tuple[str, str], dict] = {}
     coverage = []
