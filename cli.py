@@ -3,6 +3,7 @@ calls one library function and renders the result."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -20,6 +21,7 @@ class Settings:
     db: Optional[Path]
     config: Optional[Path]
     debug: bool
+    reviewer: Optional[str] = None  # set by `dealtape review`
 
     def load_config(self):
         from .models import config
@@ -333,6 +335,134 @@ def facts(
                                         (f"{row['speaker'] or '?'}, {row['title'] or ''} {when}", "dim")))
 
 
+review_app = typer.Typer(
+    help="The review queue: confirm, edit or reject what was extracted. Without a subcommand, an "
+         "interactive session, one conversation at a time, newest first (keys: y confirm, n reject, "
+         "e edit, a confirm the rest, s skip, u undo, q quit).",
+    invoke_without_command=True, no_args_is_help=False)
+app.add_typer(review_app, name="review")
+
+
+@review_app.callback()
+def review(
+    ctx: typer.Context,
+    rep: Optional[str] = typer.Option(None, "--rep", help="Only conversations this rep (email) took part in."),
+    deal: Optional[str] = typer.Option(None, "--deal", "-d", help="Only this deal (id, or part of its name or account)."),
+    as_: Optional[str] = typer.Option(None, "--as", envvar="DEALTAPE_REVIEWER",
+                                      help="Who decides (default: [team] me in the config, else the OS user)."),
+):
+    from .models import review as review_lib
+
+    ctx.obj.reviewer = review_lib.reviewer(as_, ctx.obj.load_config())
+    if ctx.invoked_subcommand is None:
+        from . import review_tui
+
+        with ctx.obj.open() as store:
+            review_tui.run_session(store, ctx.obj.load_config(), ctx.obj.reviewer, rep=rep, deal=deal)
+
+
+@review_app.command("list")
+def review_list(
+    ctx: typer.Context,
+    rep: Optional[str] = typer.Option(None, "--rep", help="Only conversations this rep (email) took part in."),
+    deal: Optional[str] = typer.Option(None, "--deal", "-d", help="Only this deal (id, or part of its name or account)."),
+    abstained: bool = typer.Option(False, "--abstained", help="Also the facts below the confidence threshold."),
+    json_: bool = typer.Option(False, "--json", help="JSON lines, one fact per line (for scripts)."),
+):
+    """The facts awaiting a decision, newest conversation first."""
+    from .models import review as review_lib
+
+    with ctx.obj.open(read_only=True) as store:
+        df = review_lib.queue(store, rep=rep, deal=deal, abstained=abstained)
+    if json_:
+        import json
+
+        for row in df.iter_rows(named=True):
+            row["value"] = json.loads(row["value"]) if row["value"] else None
+            typer.echo(json.dumps(row, default=str, ensure_ascii=False))
+        return
+    if df.is_empty():
+        _console().print("nothing to review")
+        return
+    _print_result(df.select("fact_id", "deal_name", "field", "summary", "confidence", "speaker", "quote", "state"),
+                  title=f"{len(df)} fact(s) to review")
+
+
+def _decide(ctx: typer.Context, fact_ids: list[str], action: str, value: dict | None = None) -> None:
+    from .models import review as review_lib
+
+    with ctx.obj.open() as store:
+        done = review_lib.decide(store, fact_ids, action, ctx.obj.reviewer, value=value)
+    for d in done:
+        typer.echo(f"{review_lib.PAST[d.action]} {d.fact_id} ({d.field}: {d.summary})")
+
+
+@review_app.command("confirm")
+def review_confirm(ctx: typer.Context, fact_ids: list[str] = typer.Argument(..., help="Fact ids (or unambiguous prefixes).")):
+    """Confirm facts as they were proposed."""
+    _decide(ctx, fact_ids, "confirm")
+
+
+@review_app.command("reject")
+def review_reject(ctx: typer.Context, fact_ids: list[str] = typer.Argument(..., help="Fact ids (or unambiguous prefixes).")):
+    """Reject facts: they never fill a field, and a re-run does not propose them again."""
+    _decide(ctx, fact_ids, "reject")
+
+
+@review_app.command("edit")
+def review_edit(
+    ctx: typer.Context,
+    fact_id: str = typer.Argument(..., help="The fact id (or an unambiguous prefix)."),
+    value: list[str] = typer.Option(..., "--value", "-v",
+                                    help="The new value: the field's main attribute (a stage, a category, an "
+                                         "action, a date...), ATTR=VALUE (e.g. due_date=2026-12-01; repeatable), "
+                                         "or a JSON object."),
+):
+    """Confirm a fact with a corrected value (dates, categories, stages and competitors are checked)."""
+    from .extract.settings import ExtractSettings
+    from .models import review as review_lib
+
+    config = ctx.obj.load_config()
+    with ctx.obj.open() as store:
+        fact = review_lib.fact(store, fact_id)
+        new = review_lib.parse_value(fact["field"], fact["value"], value, ExtractSettings.from_config(config),
+                                     reference=fact["said_at"].date() if fact["said_at"] else None)
+        review_lib.decide(store, [fact["fact_id"]], "edit", ctx.obj.reviewer, value=new)
+    typer.echo(f"edited {fact['fact_id']} ({fact['field']}): {json.dumps(new, ensure_ascii=False)}")
+
+
+@review_app.command("reassign")
+def review_reassign(
+    ctx: typer.Context,
+    conversation_id: str = typer.Argument(..., help="The conversation (id or prefix)."),
+    deal: str = typer.Option(..., "--deal", "-d", help="The deal: an existing deal's id or name, or a new deal's name."),
+):
+    """Move a conversation to another deal; the views follow at once."""
+    from .models import review as review_lib
+
+    with ctx.obj.open() as store:
+        done = review_lib.reassign(store, conversation_id, deal, ctx.obj.reviewer)
+    typer.echo(f"reassigned {done.summary}")
+
+
+@review_app.command("undo")
+def review_undo(ctx: typer.Context):
+    """Take back your latest decision."""
+    from .models import review as review_lib
+
+    with ctx.obj.open() as store:
+        done = review_lib.undo(store, ctx.obj.reviewer)
+    typer.echo(f"undone: {done.summary}")
+
+
+@review_app.command("stats")
+def review_stats(ctx: typer.Context):
+    """Decisions as labelled data: per field and extractor version, confirmed unedited, edited, rejected."""
+    with ctx.obj.open(read_only=True) as store:
+        df = store.query("SELECT * FROM review_stats")
+    _print_result(df, title="review decisions per field and extractor version")
+
+
 class Format(str, Enum):
     table = "table"
     csv = "csv"
@@ -353,8 +483,13 @@ def sql(
     """Run a read-only SQL query. The database is opened read-only, so nothing can change."""
     with ctx.obj.open(read_only=True) as store:
         df = store.query(query)
+    _emit(df, format, output)
+
+
+def _emit(df, format: Format, output: Optional[Path], title: str | None = None) -> None:
+    """Render a result: a table, plain lines, or csv/json/parquet to a file (csv/json also to stdout)."""
     if format is Format.table:
-        _console().print(_table(df))
+        _print_result(df, title)
     elif format is Format.plain:
         for row in df.iter_rows():
             typer.echo("\t".join("" if v is None else str(v) for v in row))
@@ -370,6 +505,70 @@ def sql(
             typer.echo(text.rstrip("\n"))
     if output:
         _err(f"wrote {len(df)} row(s) to {output}")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def query(
+    ctx: typer.Context,
+    name: Optional[str] = typer.Argument(None, help="The canned query (see --list); then its parameters, "
+                                                    "the first one also without its option: `query deal Acme`."),
+    list_: bool = typer.Option(False, "--list", "-l", help="List the canned queries and their parameters."),
+    format: Format = typer.Option(Format.table, "--format", "-f", help="table, csv, json, parquet or plain."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file."),
+):
+    """Run a canned query for managers: `dealtape query NAME [--param value]...`.
+
+    Each one is a parameterised SQL file in views/queries/ (parameters are bound, never
+    formatted into the SQL). Dates take 2026-10-01 or -30d (30 days ago).
+    """
+    from .models import queries
+
+    if list_ or not name:
+        _print_queries(queries.available())
+        return
+    query_ = queries.get(name)
+    params = _query_params(query_, ctx.args)
+    with ctx.obj.open(read_only=True) as store:
+        df = queries.run(store, name, params)
+    _emit(df, format, output, title=f"{name} — {query_.description}" if format is Format.table else None)
+
+
+def _query_params(query_, args: list[str]) -> dict:
+    params, rest, positional = {}, list(args), []
+    by_option = {p.option: p.name for p in query_.params}
+    while rest:
+        arg = rest.pop(0)
+        if not arg.startswith("--"):
+            positional.append(arg)
+            continue
+        option, _, inline = arg.partition("=")
+        if option not in by_option:
+            raise DealtapeError(f"query {query_.name!r} has no option {option}",
+                                hint=f"its options: {', '.join(by_option) or 'none'}")
+        if not inline and not rest:
+            raise DealtapeError(f"{option} needs a value")
+        params[by_option[option]] = inline or rest.pop(0)
+    for value in positional:
+        first = next((p for p in query_.params if p.name not in params), None)
+        if first is None:
+            raise DealtapeError(f"query {query_.name!r} takes no further value ({value!r})")
+        params[first.name] = value
+    return params
+
+
+def _print_queries(available) -> None:
+    from rich.table import Table
+
+    table = Table(title="canned queries: dealtape query NAME [--param value]", title_justify="left",
+                  header_style="bold")
+    table.add_column("name", no_wrap=True, style="cyan")
+    table.add_column("what it shows")
+    table.add_column("parameters")
+    for q in available:
+        table.add_row(q.name, q.description, "\n".join(
+            f"{p.option} {p.type.lower()}" + (f" (default {p.default})" if p.default else " (required)")
+            + (f": {p.help}" if p.help else "") for p in q.params))
+    _console().print(table)
 
 
 def _clock(seconds: float) -> str:
@@ -389,6 +588,33 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _print_result(df, title: str | None = None) -> None:
+    """A table when it fits the terminal; else one block per row (`column  value` lines), as
+    psql's expanded display does, so nothing is cut off in 80 columns."""
+    import polars as pl
+    from rich.table import Table
+
+    console = _console()
+    cells = [[_cell(v) for v in col] for col in df.iter_columns()]
+    needed = 1 + sum(3 + max(len(name), max(map(len, col), default=0) if df.schema[name] != pl.String
+                             or all(" " not in c for c in col) else 12)
+                     for name, col in zip(df.columns, cells))
+    if needed <= console.width:
+        console.print(_table(df, title=title))
+        return
+    if title:
+        console.print(title, style="bold")
+    for n, row in enumerate(df.iter_rows(named=True), 1):
+        record = Table.grid(padding=(0, 2))
+        record.add_column(style="bold", no_wrap=True)
+        record.add_column(overflow="fold")
+        for name, value in row.items():
+            record.add_row(name, _cell(value))
+        console.print(f"[dim]── {n} ──[/dim]")
+        console.print(record)
+    console.print(f"[dim]{len(df)} row(s)[/dim]")
+
+
 def _table(df, title: str | None = None):
     """A rich table; ids, numbers and dates never wrap, free text folds."""
     import polars as pl
@@ -399,7 +625,7 @@ def _table(df, title: str | None = None):
     for i, name in enumerate(df.columns):
         compact = df.schema[name] != pl.String or all(" " not in r[i] for r in rows)
         table.add_column(name, no_wrap=compact, overflow="ellipsis" if compact else "fold",
-                         min_width=None if compact else min(10, max(len(r[i]) for r in rows) if rows else 0) or None)
+                         min_width=None if compact else min(10, max((len(r[i]) for r in rows), default=0)) or None)
     for row in rows:
         table.add_row(*row)
     return table

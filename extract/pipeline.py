@@ -158,7 +158,7 @@ def run(store: Store, settings: ExtractSettings, selection: Selection, *, comman
         analysis.forget(docs)
         report.conversations += len(docs)
         report.utterances += sum(len(d.turns) for d in docs)
-        report.facts.update(r["field"] for r in rows)
+        report.facts.update(r["field"] for r in rows if not r["abstained"])
         if progress:
             progress(report.conversations, selection.conversations)
 
@@ -238,9 +238,10 @@ def _extract(docs: list[ConversationDoc], selection: Selection, analysis: Analys
         models = analysis.models_of(extractor)
         for group in groups:
             for doc, fact in extractor.extract(group, analysis, settings):
-                if fact.confidence < settings.threshold(fact.field) or not fact.evidence:
+                if not fact.evidence:
                     continue
                 row = _row(run_id, doc, fact, extractor, models, now)
+                row["abstained"] = fact.confidence < settings.threshold(fact.field)  # kept, shown on demand
                 key = (row["conversation_id"], row["fact_key"])
                 if key not in rows or rows[key]["confidence"] < row["confidence"]:
                     rows[key] = row

@@ -38,7 +38,7 @@ def resolve_run(store: Store, prefix: str) -> str:
 
 
 def diff(store: Store, a: str, b: str) -> pl.DataFrame:
-    """Per field, facts added, removed, changed and unchanged from run A to run B.
+    """Per field, proposed (not abstained) facts added, removed, changed and unchanged from run A to run B.
 
     Only conversations both runs processed (with the same extractor) are compared, so a run
     over new conversations does not count as having removed the old ones' facts.
@@ -51,10 +51,10 @@ def diff(store: Store, a: str, b: str) -> pl.DataFrame:
             SELECT conversation_id, extractor FROM raw.extraction_coverage WHERE run_id = $b
         ), fa AS (
             SELECT e.field, e.fact_key, e.value FROM raw.extractions e JOIN both_covered USING (conversation_id, extractor)
-            WHERE e.run_id = $a
+            WHERE e.run_id = $a AND NOT e.abstained
         ), fb AS (
             SELECT e.field, e.fact_key, e.value FROM raw.extractions e JOIN both_covered USING (conversation_id, extractor)
-            WHERE e.run_id = $b
+            WHERE e.run_id = $b AND NOT e.abstained
         ), joined AS (
             SELECT coalesce(fa.field, fb.field) AS field,
                    CASE WHEN fa.fact_key IS NULL THEN 'added'

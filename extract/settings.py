@@ -6,10 +6,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
-from ..models.config import Config
+from ..models.config import STAGE_LADDER, Config
 from ..models.errors import ConfigError
 
-STAGES = ("prospecting", "discovery", "evaluation", "proposal", "negotiation", "closed_won", "closed_lost")
+STAGES = STAGE_LADDER
 CLOSED = ("closed_won", "closed_lost")
 OBJECTION_CATEGORIES = ("price", "timing", "authority", "need", "competitor", "security", "technical", "other")
 DEFAULT_MIN_CONFIDENCE = 0.5

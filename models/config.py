@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .errors import ConfigError
 
 CONFIG_NAME = "dealtape.toml"
+STAGE_LADDER = ("prospecting", "discovery", "evaluation", "proposal", "negotiation", "closed_won", "closed_lost")
 
 FREE_MAIL_DOMAINS = (
     "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com",
@@ -34,9 +36,18 @@ class AccountsConfig:
 
 
 @dataclass(frozen=True)
+class CrmConfig:
+    auto_accept: float | None = None  # [review] auto_accept: extractions this confident fill fields unreviewed
+    no_activity_days: int = 10        # [risks]
+    stalled_days: int = 21
+    as_of: str | None = None          # [crm] as_of: the day "today" is in the views (default: today)
+
+
+@dataclass(frozen=True)
 class Config:
     team: TeamConfig = TeamConfig()
     accounts: AccountsConfig = AccountsConfig()
+    crm: CrmConfig = CrmConfig()
     path: Path | None = None
     raw: dict = field(default_factory=dict)
 
@@ -46,6 +57,11 @@ class Config:
             "team.internal_domains": sorted(self.team.internal_domains),
             "accounts.free_mail_domains": sorted(self.accounts.free_mail_domains),
             "accounts.names": [{"domain": d, "name": n} for d, n in sorted(self.accounts.names.items())],
+            "review.auto_accept": self.crm.auto_accept,
+            "risks.no_activity_days": self.crm.no_activity_days,
+            "risks.stalled_days": self.crm.stalled_days,
+            "crm.as_of": self.crm.as_of,
+            "stages.ladder": list((self.raw.get("stages") or {}).get("ladder") or STAGE_LADDER),
         }
 
 
@@ -53,6 +69,25 @@ def _domains(values, where: str) -> tuple[str, ...]:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(f"{where} must be a list of domain names")
     return tuple(v.strip().lower().lstrip("@") for v in values if v.strip())
+
+
+def _crm(raw: dict, path: Path) -> CrmConfig:
+    review, risks, crm = raw.get("review") or {}, raw.get("risks") or {}, raw.get("crm") or {}
+    auto = review.get("auto_accept")
+    if auto is not None and (not isinstance(auto, int | float) or not 0 <= auto <= 1):
+        raise ConfigError(f"{path}: [review] auto_accept must be a confidence in [0, 1] (leave it out to never auto-accept)")
+    days = {}
+    for key, default in (("no_activity_days", 10), ("stalled_days", 21)):
+        days[key] = risks.get(key, default)
+        if not isinstance(days[key], int) or days[key] < 1:
+            raise ConfigError(f"{path}: [risks] {key} must be a whole number of days")
+    as_of = crm.get("as_of")
+    if as_of is not None:
+        try:
+            as_of = date.fromisoformat(str(as_of)).isoformat()
+        except ValueError:
+            raise ConfigError(f"{path}: [crm] as_of must be a date, e.g. 2026-03-01") from None
+    return CrmConfig(auto_accept=None if auto is None else float(auto), as_of=as_of, **days)
 
 
 def load(path: str | os.PathLike | None = None) -> Config:
@@ -76,6 +111,7 @@ def load(path: str | os.PathLike | None = None) -> Config:
     if not isinstance(names, dict):
         raise ConfigError(f"{path}: [accounts] names must be a table of domain = \"Name\"")
     return Config(
+        crm=_crm(raw, path),
         team=TeamConfig(
             internal_domains=_domains(team.get("internal_domains", []), f"{path}: [team] internal_domains"),
             me=team.get("me"),

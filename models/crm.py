@@ -92,30 +92,19 @@ FIELD_ORDER = ("stage", "amount", "close_date", "next_step", "objection", "compe
 
 
 def facts(store: Store, deal: str | None = None, field: str | None = None) -> pl.DataFrame:
-    """Current facts with a one-line summary, grouped by deal, in field and time order."""
-    where, params = ["TRUE"], {"order": list(FIELD_ORDER)}
+    """Current facts (abstained ones left out) with a one-line summary and their state, grouped by
+    deal, in field and time order."""
+    where, params = ["f.state <> 'abstained'"], {"order": list(FIELD_ORDER)}
     if deal:
-        where.append("(d.deal_name ILIKE $deal OR d.account ILIKE $deal OR d.deal_id = $exact)")
+        where.append("(f.deal_name ILIKE $deal OR f.account ILIKE $deal OR f.deal_id = $exact)")
         params.update(deal=f"%{deal}%", exact=deal)
     if field:
         where.append("f.field = $field")
         params["field"] = field
     return store.query(f"""
-        SELECT d.deal_name, f.field,
-               CASE f.field
-                 WHEN 'next_step' THEN (f.value ->> 'action') || coalesce(' — ' || (f.value ->> 'owner'), '')
-                                       || coalesce(' (due ' || (f.value ->> 'due_date') || ')', '')
-                 WHEN 'objection' THEN (f.value ->> 'category') || ': ' || (f.value ->> 'summary')
-                 WHEN 'competitor' THEN (f.value ->> 'name')
-                                        || CASE WHEN (f.value ->> 'active')::BOOLEAN THEN '' ELSE ' (ruled out)' END
-                 WHEN 'competitor_candidate' THEN (f.value ->> 'name') || ' (not in the competitor list)'
-                 WHEN 'stage' THEN coalesce((f.value ->> 'previous') || ' → ', '') || (f.value ->> 'stage')
-                 WHEN 'amount' THEN (f.value ->> 'currency') || ' ' || format('{{:,.0f}}', (f.value ->> 'amount')::DOUBLE)
-                 WHEN 'close_date' THEN f.value ->> 'close_date'
-                 ELSE f.value::VARCHAR END AS summary,
-               f.confidence, f.quote, f.speaker, c.title, f.start_s, f.said_at, f.conversation_id, f.fact_key
-        FROM facts f
-        JOIN conversation_deals d USING (conversation_id)
+        SELECT f.deal_name, f.field, f.summary, f.state, f.confidence, f.quote, f.speaker, c.title, f.start_s,
+               f.said_at, f.conversation_id, f.fact_id
+        FROM fact_states f
         JOIN conversations c USING (conversation_id)
         WHERE {' AND '.join(where)}
-        ORDER BY d.deal_name NULLS LAST, list_position($order, f.field), f.said_at, f.quote_start""", params)
+        ORDER BY f.deal_name NULLS LAST, list_position($order, f.field), f.said_at, f.quote_start""", params)

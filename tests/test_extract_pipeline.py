@@ -26,7 +26,7 @@ runner = CliRunner()
 
 EXTRACTION_COLUMNS = ("extraction_id", "run_id", "conversation_id", "transcript_id", "deal_id", "field", "value",
                       "confidence", "fact_key", "evidence", "quote", "quote_start", "quote_end", "start_s", "said_at",
-                      "extractor", "extractor_version", "models", "created_at")
+                      "extractor", "extractor_version", "models", "created_at", "abstained")
 BUMPED = "deal_terms"            # the extractor whose version the scenario bumps (patterns only: fast)
 BUMPED_VERSION = "2-test"
 NEW_CALL = "2026-10-29-acme-signing"
@@ -73,9 +73,10 @@ class Scenario:
         self.runs = [r[0] for r in self.query("SELECT run_id FROM raw.extraction_runs ORDER BY started_at")]
         self.conversations[step] = self.query("SELECT count(*) FROM conversations")[0][0]
 
-    def rows(self, step: str, run_id: str | None = None) -> list[dict]:
+    def rows(self, step: str, run_id: str | None = None, *, abstained: bool = False) -> list[dict]:
+        """The step's extraction rows: proposals only, unless `abstained` (below the threshold) too."""
         out = [dict(zip(EXTRACTION_COLUMNS, r)) for r in self.extractions[step]]
-        return [r for r in out if run_id is None or r["run_id"] == run_id]
+        return [r for r in out if (run_id is None or r["run_id"] == run_id) and (abstained or not r["abstained"])]
 
 
 def _new_call(folder) -> None:
@@ -247,6 +248,10 @@ def test_reprocess_is_a_new_run_with_the_same_facts(scenario):
 
     assert facts(scenario.rows("reprocess", second)) == facts(before)
     assert len(scenario.rows("reprocess", second)) == len(before)
+    # Abstained facts (kept for review on demand) are as deterministic as the proposals.
+    abstained = [r for r in scenario.rows("extract", abstained=True) if r["abstained"]]
+    assert abstained
+    assert facts(r for r in scenario.rows("reprocess", second, abstained=True) if r["abstained"]) == facts(abstained)
 
 
 def test_runs_lists_the_runs(scenario):

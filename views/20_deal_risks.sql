@@ -1,0 +1,46 @@
+-- One row per warning on an open deal (not closed won or lost), with the reason in words.
+-- Thresholds: [risks] no_activity_days (10) and stalled_days (21).
+CREATE OR REPLACE VIEW deal_risks AS
+WITH s AS (SELECT * FROM settings_crm),
+open_deals AS (
+    SELECT * FROM deals WHERE coalesce(stage, '') NOT IN ('closed_won', 'closed_lost')
+), risks AS (
+    SELECT deal_id, 'no_activity' AS risk, last_activity_at AS since,
+           format('no activity for {} days', days_since_activity) AS reason
+    FROM open_deals, s WHERE days_since_activity > s.no_activity_days
+    UNION ALL
+    SELECT n.deal_id, 'overdue_next_step', n.due_date::TIMESTAMPTZ,
+           format('next step overdue since {}: {}{}', n.due_date, n.action, coalesce(' (' || n.owner || ')', ''))
+    FROM next_steps n JOIN open_deals USING (deal_id) WHERE n.is_overdue
+    UNION ALL
+    SELECT deal_id, 'single_threaded', first_activity_at,
+           'single-threaded: one external contact has spoken'
+    FROM open_deals WHERE contacts_engaged = 1
+    UNION ALL
+    SELECT m.deal_id, 'active_competitor', max(m.said_at),
+           format('{} is in play (last mentioned {})', m.competitor, max(m.said_at)::DATE)
+    FROM competitor_mentions m JOIN open_deals d ON d.deal_id = m.deal_id AND list_contains(d.competitors, m.competitor)
+    WHERE m.state <> 'rejected'
+    GROUP BY m.deal_id, m.competitor
+    UNION ALL
+    SELECT deal_id, 'stalled', stage_since,
+           format('in {} for {} days', stage, days_in_stage)
+    FROM open_deals, s WHERE days_in_stage > s.stalled_days
+    UNION ALL
+    SELECT o.deal_id, 'authority_objection', o.said_at,
+           format('authority objection, no stage change since: "{}"', o.summary)
+    FROM objections o JOIN open_deals USING (deal_id)
+    WHERE o.category = 'authority' AND o.state <> 'rejected'
+      AND NOT EXISTS (SELECT 1 FROM deal_stage_history h WHERE h.deal_id = o.deal_id AND h.changed_at > o.said_at)
+    UNION ALL
+    SELECT c.deal_id, 'no_next_step_after_call', c.started_at,
+           format('no next step agreed on the last call ("{}", {})', c.title, c.started_at::DATE)
+    FROM (SELECT cd.deal_id, arg_max(c.conversation_id, c.started_at) AS conversation_id,
+                 max(c.started_at) AS started_at, arg_max(c.title, c.started_at) AS title
+          FROM conversations c JOIN conversation_deals cd USING (conversation_id)
+          WHERE c.kind = 'call' GROUP BY cd.deal_id) c
+    JOIN open_deals USING (deal_id)
+    WHERE NOT EXISTS (SELECT 1 FROM next_steps n WHERE n.conversation_id = c.conversation_id AND n.state <> 'rejected')
+)
+SELECT r.deal_id, d.name, d.account, d.owner, r.risk, r.reason, r.since
+FROM risks r JOIN open_deals d USING (deal_id);
