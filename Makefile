@@ -29,6 +29,11 @@ demo: install
 	$(DEALTAPE) conversations
 	$(DEALTAPE) extract
 	$(DEALTAPE) facts
+	$(DEALTAPE) sql "select name as deal, owner, stage, stage_state, amount, close_date, next_step, \
+	    days_since_activity as idle_days, competitors from deals order by last_activity_at desc"
+	$(DEALTAPE) query pipeline
+	$(DEALTAPE) query deals-at-risk
+	$(DEALTAPE) review list --deal acme
 
 test: install
 	$(BIN)/python -m pytest

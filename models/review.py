@@ -192,7 +192,7 @@ def parse_value(field: str, current: dict, given: list[str], settings: ExtractSe
             if not isinstance(obj, dict):
                 raise DealtapeError("--value JSON must be an object")
             changes.update(obj)
-        elif re.match(r"^[a-z_]+=", item) and item.split("=", 1)[0] in _ATTRIBUTES.get(field, ()):
+        elif re.match(r"^[a-z_]+=", item):
             key, raw = item.split("=", 1)
             changes[key] = raw
         else:
