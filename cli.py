@@ -353,12 +353,13 @@ def review(
 ):
     from .models import review as review_lib
 
-    ctx.obj.reviewer = review_lib.reviewer(as_, ctx.obj.load_config())
+    config = ctx.obj.load_config()
+    ctx.obj.reviewer = review_lib.reviewer(as_, config)
     if ctx.invoked_subcommand is None:
         from . import review_tui
 
         with ctx.obj.open() as store:
-            review_tui.run_session(store, ctx.obj.load_config(), ctx.obj.reviewer, rep=rep, deal=deal)
+            review_tui.run_session(store, config, ctx.obj.reviewer, rep=rep, deal=deal)
 
 
 @review_app.command("list")

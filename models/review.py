@@ -201,7 +201,7 @@ def parse_value(field: str, current: dict, given: list[str], settings: ExtractSe
         raise DealtapeError("no value given")
     out = dict(current)
     for key, raw in changes.items():
-        allowed = _ATTRIBUTES.get(field, ())
+        allowed = ATTRIBUTES.get(field, ())
         if key not in allowed:
             raise DealtapeError(f"{field} has no attribute {key!r}; it has {', '.join(allowed)}")
         out[key] = _check(field, key, raw, settings, reference)
@@ -292,7 +292,7 @@ def _check(field: str, key: str, raw, settings: ExtractSettings, reference: date
     return _text(raw)
 
 
-_ATTRIBUTES = {
+ATTRIBUTES = {
     "next_step": ("action", "owner", "owner_email", "owner_side", "due_date", "due_text"),
     "objection": ("category", "summary"),
     "competitor": ("name", "active"),

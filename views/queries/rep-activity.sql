@@ -1,4 +1,4 @@
--- Per internal person since --since: conversations by kind, deals touched, share of words spoken on calls, next steps they own.
+-- Per internal person since --since: conversations by kind, deals touched, their share of what was said on calls, next steps they own.
 -- param: since DATE = -30d -- from this date (2026-10-01, or -30d for the last 30 days)
 WITH mine AS (
     SELECT p.email, any_value(p.name) AS name, p.conversation_id
