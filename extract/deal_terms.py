@@ -20,7 +20,10 @@ _MONEY = re.compile(
     r"|\b(?P<num5>\d{1,3}(?:,\d{3})+)(?= (?:a|per) year\b| annually\b| a yr\b|/ ?y(?:ea)?r\b)"
     r"|\b(?P<words>(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|a hundred)[- ]?)+)"
-    r"\s?(?P<mult3>thousand|grand|million|k)\b(?:\s?(?:dollars|bucks))?", re.I)
+    r"\s?(?P<mult3>thousand|grand|million|k)\b"
+    r"(?P<rest>(?:[- ](?:and )?(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b)+)?"
+    r"(?:\s?(?:dollars|bucks))?", re.I)
 _WORD_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
                 "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
@@ -57,16 +60,22 @@ _CLOSE_CUE = re.compile(
 _NEGATION = re.compile(r"\b(not|n't|never|no way|already|nda|baa|dpa|addendum|(?:month|year|quarter)[- ]end close|financial close)\b", re.I)
 
 
+def _spelled(words: str) -> int:
+    """ "forty-four" -> 44, "two hundred" -> 200, "a hundred and five" -> 105."""
+    current = 0
+    for word in re.findall(r"[a-z]+", words.lower()):
+        if word == "hundred":
+            current = (current or 1) * 100
+        elif word in _WORD_VALUES:
+            current += _WORD_VALUES[word]
+    return current
+
+
 def _amount(match: re.Match) -> tuple[float, str] | None:
     g = match.groupdict()
     if g["words"]:
-        value, current = 0, 0
-        for word in re.findall(r"[a-z]+", g["words"].lower()):
-            if word == "hundred":
-                current = (current or 1) * 100
-            elif word in _WORD_VALUES:
-                current += _WORD_VALUES[word]
-        value = current * _MULTIPLIERS[g["mult3"].lower()]
+        # "seven thousand two hundred": the words before the multiplier, times it, plus the rest.
+        value = _spelled(g["words"]) * _MULTIPLIERS[g["mult3"].lower()] + _spelled(g["rest"] or "")
         after = match.string[match.end():match.end() + 12].lower()
         return value, "GBP" if "pound" in after else "EUR" if "euro" in after else "USD"
     num = g["num"] or g["num2"] or g["num4"] or g["num5"]
@@ -78,7 +87,7 @@ def _amount(match: re.Match) -> tuple[float, str] | None:
 
 class DealTerms:
     name = "deal_terms"
-    version = "1"
+    version = "2"
     reads = ("utterances", "[competitors]")
     writes = ("amount", "close_date")
     scope = "conversation"

@@ -263,3 +263,14 @@ def test_stage_walks_the_deal_in_time_order(facts):
 def test_conversation_without_stage_words_does_not_move_the_stage(facts):
     assert of(facts, MARLOW[2], "stage") == []
     assert of(facts, MARLOW[2], "next_step")  # it was extracted, and found something else
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("Seven thousand two hundred a year works for us.", 7200),
+    ("The total is twelve thousand five hundred and fifty dollars.", 12550),
+    ("We agreed on forty-four thousand dollars.", 44000),
+])
+def test_spelled_amounts_keep_what_follows_the_multiplier(text, amount):
+    from dealtape.extract import deal_terms
+
+    assert deal_terms._amount(deal_terms._MONEY.search(text)) == (amount, "USD")
