@@ -9,6 +9,6 @@ SELECT
     min(c.started_at) AS first_seen_at,
     max(c.ended_at) AS last_seen_at
 FROM people p
-JOIN conversations c USING (conversation_id)
+JOIN conversation_times c USING (conversation_id)
 WHERE p.side = 'external'
 GROUP BY p.identity;

@@ -6,16 +6,19 @@ CREATE OR REPLACE VIEW conversation_deals AS
 WITH reassigned AS (
     SELECT conversation_id, value ->> 'deal_id' AS deal_id, value ->> 'deal' AS deal_name
     FROM decisions WHERE action = 'reassign'
+), conv AS (  -- the raw rows and `conversation_accounts`, not `conversations`: no utterance is read
+    SELECT c.conversation_id, c.deal, a.account, a.account_name
+    FROM raw.conversations c LEFT JOIN conversation_accounts a USING (conversation_id)
 ), single_named AS (
     SELECT account, min(deal) AS deal
-    FROM conversations
+    FROM conv
     WHERE deal IS NOT NULL AND account IS NOT NULL
     GROUP BY account
     HAVING count(DISTINCT deal) = 1
 ), resolved AS (
     SELECT c.conversation_id, c.account, c.account_name,
            coalesce(c.deal, s.deal) AS named_deal, r.deal_id AS reassigned_id, r.deal_name AS reassigned_name
-    FROM conversations c
+    FROM conv c
     LEFT JOIN single_named s USING (account)
     LEFT JOIN reassigned r USING (conversation_id)
 )

@@ -5,7 +5,7 @@ CREATE OR REPLACE VIEW next_steps AS
 WITH activity AS (
     SELECT cd.deal_id, max(c.ended_at) AS last_activity_at,
            arg_max(c.conversation_id, c.started_at) AS last_conversation_id
-    FROM conversations c JOIN conversation_deals cd USING (conversation_id)
+    FROM conversation_times c JOIN conversation_deals cd USING (conversation_id)
     GROUP BY cd.deal_id
 ), steps AS (
     SELECT f.*, TRY_CAST(f.value ->> 'due_date' AS DATE) AS due,

@@ -1,5 +1,6 @@
 -- A deal's stage changes in time order, each with the conversation and quote that moved it
--- (rejected and abstained proposals left out; an edited stage counts as edited).
+-- (rejected and abstained proposals left out; an edited stage counts as edited). Title and kind
+-- come from the raw conversations: the `conversations` view would read every utterance.
 CREATE OR REPLACE VIEW deal_stage_history AS
 WITH changes AS (
     SELECT f.*, f.value ->> 'stage' AS stage
@@ -16,5 +17,5 @@ SELECT
     s.conversation_id, c.title, c.kind,
     s.state, s.confidence, s.quote, s.speaker, s.start_s, s.fact_id
 FROM changes s
-LEFT JOIN conversations c USING (conversation_id)
+LEFT JOIN raw.conversations c USING (conversation_id)
 WINDOW w AS (PARTITION BY s.deal_id ORDER BY s.said_at, s.fact_id);

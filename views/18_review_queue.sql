@@ -9,5 +9,5 @@ SELECT
     (SELECT list(DISTINCT p.email ORDER BY p.email) FROM people p
      WHERE p.conversation_id = f.conversation_id AND p.side = 'internal' AND p.email IS NOT NULL) AS reps
 FROM fact_states f
-JOIN conversations c USING (conversation_id)
+JOIN conversation_times c USING (conversation_id)
 WHERE f.state = 'proposed';

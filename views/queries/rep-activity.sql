@@ -2,15 +2,18 @@
 -- param: since DATE = -30d -- from this date (2026-10-01, or -30d for the last 30 days)
 WITH mine AS (
     SELECT p.email, any_value(p.name) AS name, p.conversation_id
-    FROM people p JOIN conversations c USING (conversation_id)
+    FROM people p JOIN conversation_times c USING (conversation_id)
     WHERE p.side = 'internal' AND p.email IS NOT NULL AND c.started_at >= $since
     GROUP BY p.email, p.conversation_id
+), recent AS MATERIALIZED (  -- one pass over the timeline for both sums below
+    SELECT conversation_id, email, side, kind, length(text) AS chars FROM timeline
+    WHERE said_at >= $since AND (side = 'internal' OR kind = 'call')
 ), spoken AS (
-    SELECT t.email, sum(length(t.text)) FILTER (WHERE t.kind = 'call') AS call_chars
-    FROM timeline t WHERE t.side = 'internal' AND t.said_at >= $since GROUP BY t.email
+    SELECT email, sum(chars) FILTER (WHERE kind = 'call') AS call_chars
+    FROM recent WHERE side = 'internal' GROUP BY email
 ), call_chars AS (
-    SELECT t.conversation_id, sum(length(t.text)) AS chars FROM timeline t
-    WHERE t.kind = 'call' AND t.said_at >= $since GROUP BY t.conversation_id
+    SELECT conversation_id, sum(chars) AS chars FROM recent
+    WHERE kind = 'call' GROUP BY conversation_id
 ), steps AS (
     SELECT owner_email AS email, count(*) FILTER (WHERE is_open) AS open_next_steps,
            count(*) FILTER (WHERE is_overdue) AS overdue_next_steps
@@ -27,7 +30,7 @@ SELECT m.email, any_value(m.name) AS name,
        coalesce(any_value(st.overdue_next_steps), 0) AS overdue_next_steps,
        max(c.ended_at)::DATE AS last_activity
 FROM mine m
-JOIN conversations c USING (conversation_id)
+JOIN conversation_times c USING (conversation_id)
 LEFT JOIN conversation_deals cd USING (conversation_id)
 LEFT JOIN call_chars cc USING (conversation_id)
 LEFT JOIN spoken s ON s.email = m.email
