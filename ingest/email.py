@@ -271,6 +271,14 @@ def _read_file(item: SourceItem, kind: str) -> Conversation | Rejected:
     return _read_message(data, item.uri, kind)
 
 
+def read_message(raw: bytes, uri: str, kind: str) -> Conversation | Rejected:
+    """The record for one RFC 822 message (threaded, cleaned), or a one-line reason why it cannot be used.
+
+    Public for ingestors that get messages from elsewhere than a file (IMAP).
+    """
+    return _read_message(raw, uri, kind)
+
+
 def _read_message(raw: bytes, uri: str, kind: str) -> Conversation | Rejected:
     """The record for one message, or a one-line reason why it cannot be used."""
     if not raw.strip():
