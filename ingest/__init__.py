@@ -8,6 +8,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from ..models.config import Config
 from ..models.errors import DealtapeError
 from ..models.records import Conversation, Rejected
 from ..models.store import Store, WriteResult
@@ -26,6 +27,8 @@ INGESTORS: dict[str, str] = {
     "srt": "dealtape.ingest.transcripts:SRT",
     "transcript-json": "dealtape.ingest.transcripts:TranscriptJSON",
     "chat-jsonl": "dealtape.ingest.chat_jsonl:ChatJSONL",
+    "audio": "dealtape.ingest.audio:AudioIngestor",
+    "voice-note": "dealtape.ingest.audio:VoiceNoteIngestor",
 }
 
 BATCH_SIZE = 500  # records written per transaction; each record is written whole or not at all
@@ -125,11 +128,14 @@ def _records(ingestor: Ingestor, item: SourceItem) -> Iterator[Conversation | Re
 
 
 def run(paths: Iterable[str | Path], store: Store, *, kind: str | None = None,
-        progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+        progress: Callable[[str, float, int], None] | None = None, config: Config | None = None) -> IngestReport:
     """Ingest files and folders into `store`.
 
-    `progress(uri, items_done, items_total)` is called as each item starts.
+    `progress(uri, items_done, items_total)` is called as each item starts (and, for a
+    recording, as it is transcribed: items_done then has a fraction).
     Failures are recorded in `ingest_errors` and reported; they never stop the batch.
+    Ingestors with a `bind` (recordings) get the store and `config`, and each of their items is
+    written as soon as it is read, so an interrupted run keeps every finished transcription.
     """
     db = Path(store.path)
     items, ignored, missing = plan(paths, kind, skip=[db, db.with_name(db.name + ".wal")])
@@ -148,6 +154,9 @@ def run(paths: Iterable[str | Path], store: Store, *, kind: str | None = None,
     for done, (ingestor, item) in enumerate(items):
         if progress:
             progress(item.uri, done, len(items))
+        if hasattr(ingestor, "bind"):
+            ingestor.bind(store, config or Config(), progress and (
+                lambda share, uri=item.uri, done=done: progress(uri, done + share, len(items))))
         for record in _records(ingestor, item):
             if isinstance(record, Rejected):
                 _fail(store, report, record)
@@ -156,6 +165,8 @@ def run(paths: Iterable[str | Path], store: Store, *, kind: str | None = None,
             if len(pending) >= BATCH_SIZE and record.source.sha256 != pending[-1].source.sha256:
                 flush()
             pending.append(record)
+        if hasattr(ingestor, "bind"):
+            flush()
     flush()
     if progress:
         progress("", len(items), len(items))

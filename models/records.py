@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,6 +78,27 @@ class Utterance:
     meta: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Rendering:
+    """How a recording became utterances (engine, model, settings).
+
+    `settings` decide the words and the speakers: the same source with the same settings is a
+    duplicate, with other settings a new transcript of the same conversation (views use the
+    newest). `details` (timings, the hotwords used, what the guards dropped) are stored beside them.
+    """
+
+    engine: str
+    model: str | None
+    version: str | None
+    settings: dict
+    details: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        blob = json.dumps([self.engine, self.model, self.settings], sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass
 class Conversation:
     """Everything one input item contributes to one conversation.
@@ -98,6 +120,7 @@ class Conversation:
     lookup_keys: list[str] = field(default_factory=list)
     engine: str = "text"
     meta: dict = field(default_factory=dict)
+    rendering: Rendering | None = None  # recordings: a source may have several transcripts
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from .. import __version__
 from . import migrations
 from .config import Config
 from .errors import BadInput, DealtapeError, ReadOnly, SourceUnavailable
-from .records import Conversation, Rejected, short_id
+from .records import Conversation, Rejected, Rendering, short_id
 
 DEFAULT_DB = "dealtape.duckdb"
 
@@ -33,6 +33,11 @@ def _now() -> datetime:
 
 def _json(value) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def rendering_id(conversation_id: str, source_sha256: str, rendering: Rendering) -> str:
+    """The transcript id of one rendering of a recording."""
+    return short_id("t", conversation_id, rendering.engine, source_sha256, rendering.key)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -160,6 +165,12 @@ class Store:
             [rejected.uri, rejected.kind, rejected.reason, _now(), run_id],
         )
 
+    def has_rendering(self, thread_key: str, source_sha256: str, rendering: Rendering) -> bool:
+        """Whether this recording is already stored rendered with these settings."""
+        conversation_id = self.scalar("SELECT conversation_id FROM raw.conversation_keys WHERE key = ?", [thread_key])
+        return bool(conversation_id and self._existing(
+            "raw.transcripts", "transcript_id", [rendering_id(conversation_id, source_sha256, rendering)]))
+
     def known_sources(self, sha256s: Iterable[str]) -> set[str]:
         return self._existing("raw.sources", "source_id", sha256s)
 
@@ -176,7 +187,8 @@ class Store:
         """Write whole records in one transaction, skipping what is already stored.
 
         A record is a duplicate when its source bytes are already stored, or when every
-        utterance it carries has an external id that is already stored. `state` rows
+        utterance it carries has an external id that is already stored; a recording's record
+        when its rendering is already stored (another rendering adds a transcript). `state` rows
         (ingestor, scope, cursor) are appended in the same transaction.
         """
         batch = _Batch(self, run_id, records)
@@ -226,6 +238,10 @@ class _Batch:
             "WHERE conversation_id IN (SELECT unnest(?)) GROUP BY conversation_id", [list(conv_ids)],
         ).fetchall()) if conv_ids else {}
 
+        rendered = {rendering_id(self._conversation_of(r, key_to_conv), r.source.sha256, r.rendering)
+                    for r in records if r.rendering}
+        stored_renderings = store._existing("raw.transcripts", "transcript_id", rendered)
+
         result = WriteResult()
         sources_written: set[str] = set()
         duplicates: set[str] = set()
@@ -233,10 +249,15 @@ class _Batch:
         for rec in records:
             sha = rec.source.sha256
             fresh = [u for u in rec.utterances if not u.external_id or u.external_id not in stored_ids]
-            if sha in stored_sources or (rec.utterances and not fresh):
+            rendered_id = (rendering_id(self._conversation_of(rec, key_to_conv), sha, rec.rendering)
+                           if rec.rendering else None)
+            if (rendered_id in stored_renderings if rendered_id
+                    else sha in stored_sources or (rec.utterances and not fresh)):
                 duplicates.add(sha)
                 continue
             stored_ids.update(u.external_id for u in fresh if u.external_id)
+            if rendered_id:
+                stored_renderings.add(rendered_id)
 
             conv_id = next((key_to_conv[k] for k in (*rec.lookup_keys, rec.thread_key)
                             if k in key_to_conv), None)
@@ -251,7 +272,14 @@ class _Batch:
                 if key not in key_to_conv:
                     key_to_conv[key] = conv_id
                     self.rows["conversation_keys"].append(dict(key=key, conversation_id=conv_id, ingest_id=self.run_id))
-            if conv_id not in transcripts:
+            if rendered_id:
+                r = rec.rendering
+                transcripts[conv_id] = rendered_id
+                self.rows["transcripts"].append(dict(
+                    transcript_id=rendered_id, conversation_id=conv_id, engine=r.engine, model=r.model,
+                    version=r.version, config=_json({"key": r.key, "settings": r.settings, **r.details}),
+                    created_at=now, ingest_id=self.run_id))
+            elif conv_id not in transcripts:
                 transcripts[conv_id] = short_id("t", conv_id, rec.engine, sha)
                 self.rows["transcripts"].append(dict(
                     transcript_id=transcripts[conv_id], conversation_id=conv_id, engine=rec.engine, model=None,
@@ -276,7 +304,7 @@ class _Batch:
                         domain=email.rsplit("@", 1)[1] if email else None, side_hint=None, ingest_id=self.run_id))
                     result.participants += 1
             for seq, u in enumerate(fresh):
-                natural = u.external_id or f"{sha}:{seq}"
+                natural = u.external_id or f"{rendered_id or sha}:{seq}"
                 self.rows["utterances"].append(dict(
                     utterance_id=short_id("u", conv_id, natural, length=16), conversation_id=conv_id,
                     transcript_id=transcripts[conv_id], source_id=sha, seq=seq,
@@ -288,12 +316,19 @@ class _Batch:
             if sha not in sources_written:
                 sources_written.add(sha)
                 src = rec.source
-                self.rows["sources"].append(dict(
-                    source_id=sha, kind=src.kind, uri=src.uri, size_bytes=src.size_bytes, content=src.content,
-                    meta=_json(src.meta or None), received_at=now, ingest_id=self.run_id))
+                if sha not in stored_sources:  # a new rendering of a stored recording keeps its source row
+                    self.rows["sources"].append(dict(
+                        source_id=sha, kind=src.kind, uri=src.uri, size_bytes=src.size_bytes, content=src.content,
+                        meta=_json(src.meta or None), received_at=now, ingest_id=self.run_id))
                 result.new += 1
         result.duplicate = len(duplicates - sources_written)
         return result
+
+    @staticmethod
+    def _conversation_of(rec: Conversation, key_to_conv: dict[str, str]) -> str:
+        """The conversation a record joins, or the id it will create."""
+        return next((key_to_conv[k] for k in (*rec.lookup_keys, rec.thread_key) if k in key_to_conv),
+                    short_id("c", rec.thread_key))
 
     def insert(self) -> None:
         con = self.store.con
