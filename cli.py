@@ -49,6 +49,13 @@ class _Group(TyperGroup):
                 _err(f"Hint: {exc.hint}")
             raise typer.Exit(1) from None
 
+    def resolve_command(self, ctx, args):
+        # `dealtape ingest imap ...` is a command of its own; `dealtape ingest PATH...` stays as it was
+        # (a folder named imap is `dealtape ingest ./imap`)
+        if args[:2] == ["ingest", "imap"]:
+            return "ingest imap", self.get_command(ctx, "ingest imap"), args[2:]
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     cls=_Group,
@@ -98,11 +105,15 @@ def init(ctx: typer.Context):
 @app.command()
 def ingest(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(..., help="Files and folders: transcripts, email, chat exports."),
+    paths: list[Path] = typer.Argument(..., help="Files and folders: recordings, transcripts, email, chat exports."),
     kind: Optional[str] = typer.Option(None, "--kind", "-k",
-                                       help="Force the input kind instead of detecting it (see `dealtape kinds`)."),
+                                       help="Force the input kind instead of detecting it (see `dealtape kinds`); "
+                                            "`--kind voice-note` for recordings with one internal speaker."),
 ):
-    """Store calls, email and chat from files and folders. Re-running adds only what is new."""
+    """Store calls, email and chat from files and folders. Re-running adds only what is new.
+
+    A live mailbox is synced with `dealtape ingest imap` (see `dealtape ingest imap --help`).
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from . import ingest as ingest_lib
@@ -121,7 +132,7 @@ def ingest(
         def progress(uri: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, uri=Path(uri).name if uri else "")
 
-        report = ingest_lib.run(paths, store, kind=kind, progress=progress)
+        report = ingest_lib.run(paths, store, kind=kind, progress=progress, config=settings.load_config())
     w = report.written
     typer.echo(f"{w.new} new, {w.duplicate} already had, {len(report.failed)} failed (from {report.items} file(s) "
                f"or archive member(s)); added {w.conversations} conversation(s), {w.utterances} utterance(s), "
@@ -133,6 +144,74 @@ def ingest(
         _err(f"Error: {rejected.uri}: {rejected.reason}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("ingest imap")
+def ingest_imap(
+    ctx: typer.Context,
+    account: Optional[str] = typer.Option(None, "--account", "-a", help="An \\[imap.NAME] account in dealtape.toml; "
+                                          "the options below override its settings."),
+    host: Optional[str] = typer.Option(None, "--host", help="The IMAP server, e.g. imap.gmail.com."),
+    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535,
+                                       help="Default 993 (IMAP over TLS), or 143 with --starttls or --no-tls."),
+    user: Optional[str] = typer.Option(None, "--user", "-u", help="Login name (default: yours)."),
+    folder: Optional[list[str]] = typer.Option(None, "--folder", help="A folder to sync (repeatable; default INBOX)."),
+    since: Optional[datetime] = typer.Option(None, "--since", help="Only messages received on or after this date."),
+    starttls: bool = typer.Option(False, "--starttls", help="Connect in plain text, then upgrade with STARTTLS."),
+    no_tls: bool = typer.Option(False, "--no-tls", help="No encryption at all (only on a network you trust)."),
+):
+    """Sync a live mailbox over IMAP: each run fetches only what is new; nothing is marked read.
+
+    The password comes from $DEALTAPE_IMAP_PASSWORD (or the account's password_env), an OAuth2 access token from $DEALTAPE_IMAP_OAUTH2_TOKEN (or token_env); else it is asked for in a terminal.
+    """
+    import sys
+
+    from .ingest import imap
+
+    if starttls and no_tls:
+        raise typer.BadParameter("use --starttls or --no-tls, not both")
+    settings: Settings = ctx.obj
+    mailbox = imap.resolve_account(settings.load_config(), account, host=host, port=port, user=user,
+                                   folders=folder or (), since=since.date() if since else None,
+                                   tls="starttls" if starttls else "none" if no_tls else None)
+    creds = imap.credentials(mailbox, prompt=_secret_prompt if sys.stdin.isatty() else None)
+    with imap.connect(mailbox, creds) as session, settings.open(create=True) as store, \
+            _progress_bar("syncing") as progress:  # connected first: a wrong password writes nothing
+        report = imap.sync(session, store, progress=progress)
+    for f in report.folders.values():
+        again = f" ({f.rescanned}: read again)" if f.rescanned else ""
+        typer.echo(f"{f.folder}: {f.fetched} fetched, {f.new} new, {f.duplicate} already had, {f.failed} failed{again}"
+                   if f.fetched or f.failed or again else f"{f.folder}: nothing new")
+    w = report.written
+    typer.echo(f"{w.new} new, {w.duplicate} already had, {len(report.failed)} failed (from {report.fetched} "
+               f"message(s) of {report.mailbox}); added {w.conversations} conversation(s), {w.utterances} "
+               f"utterance(s), {w.participants} participant(s)")
+    for rejected in report.failed:
+        _err(f"Error: {rejected.uri}: {rejected.reason}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _secret_prompt(text: str) -> str:
+    return typer.prompt(text, hide_input=True, default="", show_default=False)
+
+
+def _progress_bar(description: str):
+    """A context manager giving `progress(label, done, total)` drawn as a rich bar on stderr (a terminal only)."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    @contextmanager
+    def bar():
+        console = _console(stderr=True)
+        with Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      TextColumn("{task.fields[label]}"), transient=True, console=console,
+                      disable=not console.is_terminal) as progress:
+            task = progress.add_task(description, total=None, label="")
+            yield lambda label, done, total: progress.update(task, completed=done, total=total, label=label)
+
+    return bar()
 
 
 @app.command()
@@ -200,6 +279,46 @@ def show(ctx: typer.Context, conversation_id: str = typer.Argument(..., help="A 
         if row["utterance_kind"] not in ("speech", "message"):
             label += f" ({row['utterance_kind']})"
         console.print(Text.assemble((when, "dim"), " ", (label, style), ": ", row["text"]))
+
+
+@app.command("export-rttm")
+def export_rttm(
+    ctx: typer.Context,
+    conversation_id: str = typer.Argument(..., help="A recorded call (id or its first characters)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout)."),
+):
+    """Who spoke when in a recorded call, as RTTM (the current transcript's speaker turns)."""
+    from .models import speakers
+
+    with ctx.obj.open(read_only=True) as store:
+        rttm = speakers.rttm(store, conversation_id)
+    if output:
+        output.write_text(rttm, encoding="utf-8")
+        _err(f"wrote {rttm.count(chr(10))} turn(s) to {output}")
+    else:
+        typer.echo(rttm, nl=False)
+
+
+reps_app = typer.Typer(help="Reps' voices: enrol them so recorded calls name them.", no_args_is_help=True)
+app.add_typer(reps_app, name="reps")
+
+
+@reps_app.command("enroll")
+def reps_enroll(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The rep's email (an internal domain: only our own people enrol)."),
+    audio_file: Path = typer.Argument(..., help="A recording of the rep speaking (a few seconds to minutes).",
+                                      exists=True, dir_okay=False),
+):
+    """Store a rep's voiceprint: diarized speakers who sound like it are named as that rep."""
+    import getpass
+
+    from .models import speakers
+
+    settings: Settings = ctx.obj
+    with settings.open(create=True) as store:
+        done = speakers.enroll(store, settings.load_config(), email, audio_file, getpass.getuser())
+    typer.echo(f"enrolled {done.email} ({done.speech_s:.0f} s of speech): calls ingested from now on name this voice")
 
 
 def _extraction(ctx: typer.Context, extractors: list[str] | None, everything: bool, command: str,
@@ -454,6 +573,21 @@ def review_undo(ctx: typer.Context):
     with ctx.obj.open() as store:
         done = review_lib.undo(store, ctx.obj.reviewer)
     typer.echo(f"undone: {done.summary}")
+
+
+@review_app.command("name-speaker")
+def review_name_speaker(
+    ctx: typer.Context,
+    conversation_id: str = typer.Argument(..., help="The recorded call (id or prefix)."),
+    speaker: str = typer.Argument(..., help="The speaker as shown, e.g. \"Speaker 2\"."),
+    as_person: str = typer.Option(..., "--as-person", "-p", help="Who it is: an email, or a name known in the call."),
+):
+    """Name a diarized speaker; the call gets a new transcript with that person's words attributed."""
+    from .models import speakers
+
+    with ctx.obj.open() as store:
+        done = speakers.name_speaker(store, conversation_id, speaker, as_person, ctx.obj.reviewer)
+    typer.echo(f"{done.label} in {done.conversation_id} is now {done.person} ({done.utterances} utterance(s))")
 
 
 @review_app.command("stats")

@@ -43,11 +43,31 @@ class CrmConfig:
     as_of: str | None = None          # [crm] as_of: the day "today" is in the views (default: today)
 
 
+IMAP_TLS = ("ssl", "starttls", "none")
+IMAP_KEYS = ("host", "port", "user", "folders", "tls", "password_env", "token_env", "since")
+
+
+@dataclass(frozen=True)
+class ImapAccount:
+    """[imap.NAME]: a mailbox `dealtape ingest imap --account NAME` syncs. Secrets stay in the environment."""
+
+    host: str
+    name: str | None = None
+    port: int | None = None             # default 993 with tls = "ssl", else 143
+    user: str | None = None             # default: the login name of whoever runs dealtape
+    folders: tuple[str, ...] = ("INBOX",)
+    tls: str = "ssl"                    # ssl (IMAP over TLS), starttls, or none
+    password_env: str | None = None     # the variable holding the password (default DEALTAPE_IMAP_PASSWORD)
+    token_env: str | None = None        # the variable holding an OAuth2 access token (XOAUTH2)
+    since: date | None = None           # only messages received on or after this day
+
+
 @dataclass(frozen=True)
 class Config:
     team: TeamConfig = TeamConfig()
     accounts: AccountsConfig = AccountsConfig()
     crm: CrmConfig = CrmConfig()
+    imap: dict[str, ImapAccount] = field(default_factory=dict)
     path: Path | None = None
     raw: dict = field(default_factory=dict)
 
@@ -90,6 +110,50 @@ def _crm(raw: dict, path: Path) -> CrmConfig:
     return CrmConfig(auto_accept=None if auto is None else float(auto), as_of=as_of, **days)
 
 
+def _imap(raw: dict, path: Path) -> dict[str, ImapAccount]:
+    tables = raw.get("imap") or {}
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        raise ConfigError(f"{path}: [imap] must hold one table per account, e.g. [imap.work] host = \"imap.example.com\"")
+    accounts = {}
+    for name, table in tables.items():
+        where = f"{path}: [imap.{name}]"
+        if "password" in table or "token" in table:  # never echo the value
+            raise ConfigError(f"{where}: do not write a password or token in the config; put it in an environment "
+                              "variable and name that variable with password_env (or token_env)")
+        unknown = sorted(set(table) - set(IMAP_KEYS))
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; the keys are {', '.join(IMAP_KEYS)}")
+        if not isinstance(table.get("host"), str) or not table["host"].strip():
+            raise ConfigError(f"{where}: host is required, e.g. host = \"imap.example.com\"")
+        port = table.get("port")
+        if port is not None and (not isinstance(port, int) or not 0 < port < 65536):
+            raise ConfigError(f"{where}: port must be a number from 1 to 65535")
+        folders = table.get("folders", ["INBOX"])
+        if isinstance(folders, str):
+            folders = [folders]
+        if not isinstance(folders, list) or not folders or not all(isinstance(f, str) and f for f in folders):
+            raise ConfigError(f"{where}: folders must be a list of folder names, e.g. [\"INBOX\", \"Sent\"]")
+        tls = table.get("tls", "ssl")
+        if isinstance(tls, bool):  # tls = true / false
+            tls = "ssl" if tls else "none"
+        tls = "ssl" if tls == "tls" else tls
+        if tls not in IMAP_TLS:
+            raise ConfigError(f"{where}: tls must be one of {', '.join(IMAP_TLS)}")
+        for key in ("user", "password_env", "token_env"):
+            if table.get(key) is not None and not isinstance(table[key], str):
+                raise ConfigError(f"{where}: {key} must be a string")
+        since = table.get("since")
+        if since is not None:
+            try:
+                since = since if isinstance(since, date) else date.fromisoformat(str(since))
+            except ValueError:
+                raise ConfigError(f"{where}: since must be a date, e.g. 2026-01-01") from None
+        accounts[name] = ImapAccount(
+            name=name, host=table["host"].strip(), port=port, user=table.get("user"), folders=tuple(folders),
+            tls=tls, password_env=table.get("password_env"), token_env=table.get("token_env"), since=since)
+    return accounts
+
+
 def load(path: str | os.PathLike | None = None) -> Config:
     """Load `path`, else ./dealtape.toml when present, else the defaults."""
     if path is None:
@@ -112,6 +176,7 @@ def load(path: str | os.PathLike | None = None) -> Config:
         raise ConfigError(f"{path}: [accounts] names must be a table of domain = \"Name\"")
     return Config(
         crm=_crm(raw, path),
+        imap=_imap(raw, path),
         team=TeamConfig(
             internal_domains=_domains(team.get("internal_domains", []), f"{path}: [team] internal_domains"),
             me=team.get("me"),

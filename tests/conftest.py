@@ -11,6 +11,9 @@ from dealtape.models.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
+# The demo corpus without its recordings: speech-to-text would add a minute to every module that
+# ingests it, and the audio tests cover the recordings.
+TEXT_DATA = tuple(str(DATA / folder) for folder in ("calls", "email", "slack"))
 SHARED = ROOT.parent / "shared"
 EXTERNAL = SHARED / "bench" / "external"
 

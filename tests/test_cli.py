@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, TEXT_DATA
 from dealtape.cli import app
 from dealtape import ingest
 
@@ -22,7 +22,7 @@ def dealtape(db, *args):
 @pytest.fixture
 def demo_db(tmp_path):
     db = tmp_path / "demo.duckdb"
-    result = dealtape(db, "ingest", str(DATA))
+    result = dealtape(db, "ingest", *TEXT_DATA)
     assert result.exit_code == 0, result.output
     return db
 
@@ -32,7 +32,7 @@ def test_ingest_summary_matches_the_rows(demo_db):
     sources, convs = con.execute(
         "SELECT (SELECT count(*) FROM raw.sources), (SELECT count(*) FROM raw.conversations)").fetchall()[0]
     con.close()
-    again = dealtape(demo_db, "ingest", str(DATA))
+    again = dealtape(demo_db, "ingest", *TEXT_DATA)
     assert again.exit_code == 0
     assert re.search(rf"^0 new, {sources} already had, 0 failed \(.*\); added 0 conversation", again.output, re.M)
     assert convs >= 8  # calls, email threads and chat threads of the demo corpus

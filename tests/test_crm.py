@@ -17,7 +17,7 @@ from dealtape.models import config as config_lib
 from dealtape.models import queries, review
 from dealtape.models.store import Store
 
-from .conftest import DATA
+from conftest import DATA, TEXT_DATA
 
 runner = CliRunner()
 AS_OF = "2026-11-08"
@@ -43,7 +43,7 @@ def built(tmp_path_factory):
     cfg.write_text((DATA / "dealtape.toml").read_text(encoding="utf-8") + f'\n[crm]\nas_of = "{AS_OF}"\n',
                    encoding="utf-8")
     db = folder / "built.duckdb"
-    ok(dealtape(db, cfg, "ingest", str(DATA)))
+    ok(dealtape(db, cfg, "ingest", *TEXT_DATA))
     ok(dealtape(db, cfg, "extract"))
     return db, cfg
 

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA
+from conftest import DATA, TEXT_DATA
 from dealtape.cli import app
 from dealtape.extract import EXTRACTORS, get
 from dealtape.models import config as config_lib
@@ -101,7 +101,7 @@ def _new_call(folder) -> None:
 def scenario(tmp_path_factory) -> Scenario:
     folder = tmp_path_factory.mktemp("extract-pipeline")
     s = Scenario(folder / "demo.duckdb")
-    ok(dealtape(s.db, "ingest", str(DATA)))
+    ok(dealtape(s.db, "ingest", *TEXT_DATA))
     s.registry_versions = {name: get(name).version for name in EXTRACTORS}
 
     s.outputs["extract"] = dealtape(s.db, "extract")

@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -16,6 +17,22 @@ def test_every_folder_with_init_is_a_listed_package():
         if p.parent != ROOT and not {".venv", "tests", "build", "data", "benchmarks"} & set(p.relative_to(ROOT).parts)
     }
     assert found == listed
+
+
+def test_every_data_file_is_in_the_package_data():
+    """A wheel carries only the data files package-data names: views, queries, migrations, heads."""
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    data = [p for folder in ("views", "models", "extract", "ingest") for p in (ROOT / folder).rglob("*")
+            if p.suffix in (".sql", ".json", ".tsv") and "__pycache__" not in p.parts]
+    assert data
+    uncovered = []
+    for path in data:
+        package = "dealtape." + path.relative_to(ROOT).parts[0]
+        inner = path.relative_to(ROOT / path.relative_to(ROOT).parts[0])
+        if not any(inner.match(pattern) and len(inner.parts) == len(Path(pattern).parts)
+                   for pattern in patterns.get(package, [])):
+            uncovered.append(str(path.relative_to(ROOT)))
+    assert uncovered == []
 
 
 def test_help_imports_no_database_or_model_code():

@@ -18,7 +18,7 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, TEXT_DATA
 from dealtape.cli import app
 
 CONFIG = DATA / "dealtape.toml"
@@ -86,7 +86,7 @@ def demo(tmp_path_factory):
     """The demo corpus ingested and extracted: facts proposed, none decided."""
     db = tmp_path_factory.mktemp("review-tui") / "demo.duckdb"
     dealtape(db, "init")
-    dealtape(db, "ingest", str(DATA))
+    dealtape(db, "ingest", *TEXT_DATA)
     dealtape(db, "extract")
     return db
 
