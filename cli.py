@@ -103,6 +103,22 @@ def init(ctx: typer.Context):
 
 
 @app.command()
+def refresh(ctx: typer.Context):
+    """Rebuild the derived tables the CRM views read (deals, fact states, per-conversation
+    summaries) from the raw tables. dealtape does this after every write; run it after changing
+    the raw tables with other tools."""
+    import time
+
+    settings: Settings = ctx.obj
+    started = time.perf_counter()
+    with settings.open() as store:
+        store.refresh()
+        deals = store.scalar("SELECT count(*) FROM deals")
+        facts = store.scalar("SELECT count(*) FROM fact_states")
+    typer.echo(f"{store.path}: {deals} deal(s), {facts} fact(s) rebuilt in {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
 def ingest(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Files and folders: recordings, transcripts, email, chat exports."),

@@ -105,11 +105,13 @@ def _fetch(store: Store, sql: str, params: list | dict | None = None) -> list[tu
 def load(store: Store, conversation_ids: list[str]) -> list[ConversationDoc]:
     """The conversations' current transcripts, split into sentences, oldest conversation first."""
     ids = list(conversation_ids)
+    # `conversation_times`, not `conversations`: the same kind and start without counting every
+    # conversation's sources and participants (the account comes with the deal).
     convs = _fetch(store, """
-        SELECT c.conversation_id, c.kind, c.started_at, d.deal_id, d.deal_name, c.account,
+        SELECT c.conversation_id, c.kind, c.started_at, d.deal_id, d.deal_name, d.account,
                (SELECT arg_max(transcript_id, created_at) FROM raw.transcripts t
                 WHERE t.conversation_id = c.conversation_id) AS transcript_id
-        FROM conversations c JOIN conversation_deals d USING (conversation_id)
+        FROM conversation_times c JOIN conversation_deals d USING (conversation_id)
         WHERE c.conversation_id IN (SELECT unnest(?))
         ORDER BY c.started_at, c.conversation_id""", [ids])
     people: dict[str, dict[str, Person]] = defaultdict(dict)
@@ -190,6 +192,8 @@ def _finish(store: Store, report: RunReport, error: str | None = None) -> None:
     store.con.execute("INSERT INTO raw.extraction_run_results VALUES (?, ?, ?, ?, ?, ?)", [
         report.run_id, datetime.now(timezone.utc), report.status, report.conversations,
         sum(report.facts.values()), error])
+    if report.conversations:
+        store.refresh()
 
 
 def _batches(store: Store, selection: Selection):
@@ -288,3 +292,4 @@ def _write(store: Store, rows: list[dict], coverage: list[dict]) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    store.dirty = True

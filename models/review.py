@@ -19,6 +19,7 @@ from datetime import date, datetime, timezone
 import polars as pl
 
 from ..extract.settings import OBJECTION_CATEGORIES, ExtractSettings
+from .. import views
 from .config import Config
 from .errors import DealtapeError
 from .records import short_id
@@ -123,15 +124,11 @@ def decide(store: Store, fact_ids: list[str], action: str, who: str, *, value: d
     if action == "edit" and (len(facts) != 1 or value is None):
         raise DealtapeError("edit takes one fact and a value")
     out = []
-    store.con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction():
         for f in facts:
             review_id = _insert(store, who, action, fact=f, value=value if action == "edit" else None)
             out.append(Decision(review_id, action, f["fact_id"], f["field"], f["summary"]))
-        store.con.execute("COMMIT")
-    except BaseException:
-        store.con.execute("ROLLBACK")
-        raise
+        views.refresh(store.con, fact_keys=[f["fact_key"] for f in facts])
     return out
 
 
@@ -145,7 +142,12 @@ def undo(store: Store, who: str) -> Decision:
     if not rows:
         raise DealtapeError(f"{who} has no decision to undo")
     last = rows[0]
-    review_id = _insert(store, who, "undo", conversation_id=last["conversation_id"], undoes=last["review_id"])
+    with store.transaction():
+        review_id = _insert(store, who, "undo", conversation_id=last["conversation_id"], undoes=last["review_id"])
+        if last["fact_key"]:
+            views.refresh(store.con, fact_keys=[last["fact_key"]])
+        else:  # a reassignment
+            views.refresh(store.con, conversation_ids=[last["conversation_id"]])
     target = last["fact_key"] or f"conversation {last['conversation_id']}"
     return Decision(review_id, "undo", last["fact_key"], last["field"], f"{last['action']} of {target} taken back")
 
@@ -166,7 +168,9 @@ def reassign(store: Store, conversation_id: str, deal: str, who: str) -> Decisio
         raise DealtapeError("a deal name or id is needed")
     else:
         target = {"deal_id": _new_deal_id(deal), "deal": deal.strip()}
-    review_id = _insert(store, who, "reassign", conversation_id=conversation_id, value=target)
+    with store.transaction():
+        review_id = _insert(store, who, "reassign", conversation_id=conversation_id, value=target)
+        views.refresh(store.con, conversation_ids=[conversation_id])
     return Decision(review_id, "reassign", None, None, f"{conversation_id} → {target['deal']} ({target['deal_id']})")
 
 

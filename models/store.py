@@ -1,10 +1,12 @@
-"""The append-only DuckDB store. Its API inserts and reads; it never updates or deletes."""
+"""The append-only DuckDB store. Its API inserts and reads; it never updates or deletes a raw row
+(only the derived tables, rebuilt from the raw ones: see views/__init__.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -64,6 +66,7 @@ class Store:
         self.con = con
         self.path = path
         self.read_only = read_only
+        self.dirty = False  # raw rows written since the derived tables were last rebuilt
 
     @classmethod
     def open(cls, path: str | os.PathLike | None = None, *, read_only: bool = False,
@@ -91,11 +94,35 @@ class Store:
         from .. import views
 
         applied = migrations.migrate(self.con)
-        self.sync_settings(config)
+        settings_changed = self.sync_settings(config)
         views.apply(self.con)
+        if applied or settings_changed:
+            self.refresh()
         return applied
 
+    def refresh(self, **keys) -> None:
+        """Rebuild the derived tables the views read (all, or the rows of some keys: `views.refresh`)."""
+        from .. import views
+
+        with self.transaction():
+            views.refresh(self.con, **keys)
+        if not keys:
+            self.dirty = False
+
+    @contextmanager
+    def transaction(self):
+        """One transaction around the block: committed when it ends, rolled back when it raises."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
     def close(self) -> None:
+        if self.dirty and not self.read_only:
+            self.refresh()
         self.con.close()
 
     def __enter__(self) -> "Store":
@@ -138,15 +165,17 @@ class Store:
 
     # ---- writing (append only) ---------------------------------------------------------
 
-    def sync_settings(self, config: Config) -> None:
-        """Append the settings that changed; with no config file, stored settings stay as they are."""
+    def sync_settings(self, config: Config) -> bool:
+        """Append the settings that changed (whether any did); with no config file, stored settings
+        stay as they are."""
         current = self.settings()
         if config.path is None and current:
-            return
+            return False
         now = _now()
-        for key, value in config.view_settings().items():
-            if current.get(key) != value:
-                self.con.execute("INSERT INTO _dealtape_settings VALUES (?, ?, ?)", [key, _json(value), now])
+        changed = {key: value for key, value in config.view_settings().items() if current.get(key) != value}
+        for key, value in changed.items():
+            self.con.execute("INSERT INTO _dealtape_settings VALUES (?, ?, ?)", [key, _json(value), now])
+        return bool(changed)
 
     def begin_run(self, command: str) -> str:
         run_id = f"{command}-{_now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
@@ -154,10 +183,13 @@ class Store:
         return run_id
 
     def finish_run(self, run_id: str, status: str, new: int, duplicate: int, failed: int) -> None:
+        """Record how an ingest run ended, and bring the derived tables up to date with what it wrote."""
         self.con.execute(
             "INSERT INTO _dealtape_run_results VALUES (?, ?, ?, ?, ?, ?)",
             [run_id, _now(), status, new, duplicate, failed],
         )
+        if self.dirty:
+            self.refresh()
 
     def record_error(self, rejected: Rejected, run_id: str) -> None:
         self.con.execute(
@@ -206,6 +238,7 @@ class Store:
         except Exception:
             self.con.execute("ROLLBACK")
             raise
+        self.dirty = self.dirty or bool(result.new or result.utterances or result.participants)
         return result
 
 

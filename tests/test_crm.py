@@ -264,6 +264,10 @@ def test_a_confirmed_fact_stays_when_a_newer_run_no_longer_proposes_it(crm):
             SELECT 'later-run', conversation_id, transcript_id, 'competitor', '2', now()
             FROM (SELECT DISTINCT conversation_id, transcript_id FROM raw.extractions WHERE fact_key IN (?, ?))""",
                           [kept["fact_id"], dropped["fact_id"]])
+    # Raw rows written behind dealtape's back: the derived tables follow once refreshed, as
+    # the pipeline does when a run ends.
+    assert q(db, "SELECT * FROM fact_states WHERE fact_id = ?", [dropped["fact_id"]])
+    assert "rebuilt" in ok(dealtape(db, cfg, "refresh"))
     assert state(db, kept["fact_id"]) == "confirmed"
     assert q(db, "SELECT count(*) AS n FROM competitor_mentions WHERE fact_id = ?", [kept["fact_id"]])[0]["n"] == 1
     assert not q(db, "SELECT * FROM fact_states WHERE fact_id = ?", [dropped["fact_id"]])
@@ -402,3 +406,37 @@ def test_query_writes_csv_and_parquet(built, tmp_path):
     from_csv, from_parquet = pl.read_csv(tmp_path / "p.csv"), pl.read_parquet(tmp_path / "p.parquet")
     assert from_csv["stage"].to_list() == from_parquet["stage"].to_list()
     assert from_csv["deals"].sum() == from_parquet["deals"].sum() == 4
+
+
+DERIVED = ("conversation_deals", "conversation_speakers", "fact_states", "next_steps", "objections",
+           "competitor_mentions", "deals")
+
+
+def _derived_rows(store: Store) -> dict[str, list[tuple]]:
+    return {t: store.con.execute(f"SELECT * FROM derived.{t} ORDER BY ALL").fetchall() for t in DERIVED}
+
+
+def test_each_decision_updates_the_derived_tables_as_a_full_rebuild_would(crm):
+    """A review rebuilds only the rows its facts, conversation and deals touch; after every kind of
+    decision those rows must be what rebuilding every derived table from the raw ones gives."""
+    db, cfg = crm
+    step, objection = _pick(db, "next_step")[0], _pick(db, "objection")[0]
+    moved = q(db, """SELECT conversation_id FROM fact_states WHERE field = 'next_step' AND deal_id IS NOT NULL
+                     ORDER BY said_at DESC LIMIT 1""")[0]["conversation_id"]
+    with Store.open(db, config=config_lib.load(cfg)) as store:
+        before = _derived_rows(store)
+        decisions = [
+            lambda: review.decide(store, [step["fact_id"]], "confirm", "rep@x.example"),
+            lambda: review.decide(store, [objection["fact_id"]], "edit", "rep@x.example",
+                                  value={**json.loads(objection["value"]), "category": "security"}),
+            lambda: review.decide(store, [step["fact_id"]], "reject", "rep@x.example"),
+            lambda: review.reassign(store, moved, "A brand new deal", "rep@x.example"),
+            lambda: review.undo(store, "rep@x.example"),
+            lambda: review.undo(store, "rep@x.example"),
+        ]
+        for decide in decisions:
+            decide()
+            incremental = _derived_rows(store)
+            store.refresh()
+            assert _derived_rows(store) == incremental
+        assert _derived_rows(store) != before  # the decisions in force (confirm, edit) changed something

@@ -1,6 +1,6 @@
 -- `fact_states` without who said each fact (speaker, side, conversation_kind, source_uri): the
--- state, the value in force and the deal of every current fact. The deal-level views (`deals`,
--- `deal_risks`) read this, so they never look up the quoted utterances.
+-- state, the value in force and the deal of every current fact. `derived.fact_states` adds the
+-- speakers; a review decision rebuilds its facts' rows from this view.
 CREATE OR REPLACE VIEW fact_values AS
 WITH decided AS (
     SELECT
@@ -46,4 +46,4 @@ SELECT
     x.extractor, x.extractor_version, x.extraction_id, x.run_id,
     x.reviewer, x.reviewed_at
 FROM decided x
-LEFT JOIN conversation_deals cd USING (conversation_id);
+LEFT JOIN derived.conversation_deals cd USING (conversation_id);

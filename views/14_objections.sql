@@ -1,9 +1,3 @@
--- One row per objection raised by the prospect's side (abstained ones left out).
+-- One row per objection raised by the prospect's side (see 14_derived_objections.sql).
 CREATE OR REPLACE VIEW objections AS
-SELECT
-    fact_id, fact_key, conversation_id, utterance_id, source_uri, deal_id, deal_name, account,
-    value ->> 'category' AS category,
-    value ->> 'summary' AS summary,
-    state, confidence, quote, speaker, side, said_at, start_s
-FROM fact_states
-WHERE field = 'objection' AND state <> 'abstained';
+SELECT * FROM derived.objections;

@@ -5,9 +5,7 @@ SELECT
     f.fact_id, f.conversation_id, c.started_at AS conversation_at, c.kind, c.title,
     f.deal_id, f.deal_name, f.account, f.field, f.summary, f.value, f.confidence,
     f.quote, f.quote_start, f.quote_end, f.speaker, f.side, f.start_s, f.said_at,
-    f.utterance_id, f.source_uri, f.extractor, f.extractor_version,
-    (SELECT list(DISTINCT p.email ORDER BY p.email) FROM people p
-     WHERE p.conversation_id = f.conversation_id AND p.side = 'internal' AND p.email IS NOT NULL) AS reps
+    f.utterance_id, f.source_uri, f.extractor, f.extractor_version, c.reps
 FROM fact_states f
-JOIN conversation_times c USING (conversation_id)
+JOIN derived.conversation_deals c USING (conversation_id)
 WHERE f.state = 'proposed';

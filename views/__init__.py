@@ -1,12 +1,23 @@
-"""The CRM as SQL: one `CREATE OR REPLACE VIEW` per file, applied in filename order."""
+"""The CRM as SQL, one file per view or derived table, applied in filename order.
+
+A `NN_name.sql` file holds one `CREATE OR REPLACE VIEW name`. A `NN_derived_name.sql` file holds
+one `CREATE OR REPLACE TABLE derived.name AS ...` and a `-- key: COLUMN` line: a table the
+views read instead of recomputing it from the raw tables on every query. `refresh` rebuilds
+them after a write (all of them after ingest or extraction, the rows of a few keys after a
+review decision); the store calls it, and `dealtape refresh` does it by hand.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from importlib import resources
 
 import duckdb
+
+_DERIVED = re.compile(r"CREATE OR REPLACE TABLE (derived\.\w+) AS\s", re.I)
+_KEY = re.compile(r"^-- key: (\w+)\s*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -18,6 +29,25 @@ class ViewFile:
     def digest(self) -> str:
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
+    @property
+    def object(self) -> str:
+        """The view or table it creates: "timeline", "derived.deals"."""
+        stem = self.name.split("_", 1)[1]
+        return "derived." + stem.removeprefix("derived_") if stem.startswith("derived_") else stem
+
+    @property
+    def derived(self) -> bool:
+        return self.object.startswith("derived.")
+
+    @property
+    def key(self) -> str:
+        return _KEY.search(self.sql)[1]
+
+    @property
+    def select(self) -> str:
+        """The query a derived table is made of."""
+        return self.sql[_DERIVED.search(self.sql).end():].strip().rstrip(";")
+
 
 def view_files() -> list[ViewFile]:
     folder = resources.files("dealtape.views")
@@ -25,21 +55,67 @@ def view_files() -> list[ViewFile]:
     return [ViewFile(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]
 
 
+def _existing(con: duckdb.DuckDBPyConnection) -> set[str]:
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'").fetchall()
+    tables = con.execute("SELECT 'derived.' || table_name FROM duckdb_tables() WHERE schema_name = 'derived'").fetchall()
+    return {r[0] for r in views + tables}
+
+
 def apply(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Create or replace every view whose SQL changed since it was last applied."""
+    """Create or replace every view whose SQL changed since it was last applied; after a change,
+    every derived table that follows is rebuilt too (it may read what changed)."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS _dealtape_views (name VARCHAR, sha256 VARCHAR, applied_at TIMESTAMPTZ)"
     )
     current = dict(con.execute(
         "SELECT name, arg_max(sha256, applied_at) FROM _dealtape_views GROUP BY name"
     ).fetchall())
-    existing = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    existing = _existing(con)
     changed = []
     for view in view_files():
-        view_name = view.name.split("_", 1)[1]
-        if current.get(view.name) == view.digest and view_name in existing:
+        if current.get(view.name) == view.digest and view.object in existing and not (changed and view.derived):
             continue
         con.execute(view.sql)
         con.execute("INSERT INTO _dealtape_views VALUES (?, ?, now())", [view.name, view.digest])
         changed.append(view.name)
     return changed
+
+
+def refresh(con: duckdb.DuckDBPyConnection, *, conversation_ids: list[str] | None = None,
+            fact_keys: list[str] | None = None) -> None:
+    """Rebuild the derived tables from the raw ones: all of them, or only the rows that a
+    decision on these conversations (a reassignment) or facts can change, and the rows of their
+    deals. The caller holds the transaction."""
+    tables = [v for v in view_files() if v.derived]
+    if conversation_ids is None and fact_keys is None:
+        for table in tables:
+            con.execute(table.sql)
+    else:
+        _refresh_rows(con, tables, list(conversation_ids or []), list(fact_keys or []))
+
+
+def _refresh_rows(con, tables: list[ViewFile], conversation_ids: list[str], fact_keys: list[str]) -> None:
+    def column(sql: str, *params: list) -> list:
+        return [r[0] for r in con.execute(sql, list(params)).fetchall()]
+
+    deal_ids = column("SELECT deal_id FROM derived.conversation_deals WHERE conversation_id IN (SELECT unnest(?))",
+                      conversation_ids)
+    deal_ids += column("SELECT deal_id FROM derived.fact_states WHERE fact_key IN (SELECT unnest(?))", fact_keys)
+    keys = {"conversation_id": conversation_ids}
+    for table in tables:
+        if table.key != "conversation_id" and "fact_key" not in keys:
+            if conversation_ids:
+                # A reassignment: the conversation's facts change deal, and the next steps of the
+                # deals it left and joined may open or close with their last activity.
+                deal_ids += column("SELECT deal_id FROM derived.conversation_deals "
+                                   "WHERE conversation_id IN (SELECT unnest(?))", conversation_ids)
+                fact_keys = fact_keys + column(
+                    "SELECT fact_key FROM derived.fact_states WHERE conversation_id IN (SELECT unnest(?)) "
+                    "OR deal_id IN (SELECT unnest(?))", conversation_ids, deal_ids)
+            keys.update(fact_key=fact_keys, deal_id=deal_ids)
+        values = sorted({v for v in keys[table.key] if v is not None})
+        if not values:
+            continue
+        con.execute(f"DELETE FROM {table.object} WHERE {table.key} IN (SELECT unnest(?))", [values])
+        con.execute(f"INSERT INTO {table.object} BY NAME SELECT * FROM ({table.select}) "
+                    f"WHERE {table.key} IN (SELECT unnest(?))", [values])

@@ -1,9 +1,9 @@
 -- Per competitor since --since: mentions, deals where it came up, deals where it is still in play, and their pipeline.
 -- param: since DATE = -90d -- from this date (2026-10-01, or -30d for the last 30 days)
-WITH m AS (  -- competitor_mentions WHERE listed AND state <> 'rejected', from fact_values: no speaker is needed
-    SELECT deal_id, value ->> 'name' AS competitor, said_at, quote
-    FROM fact_values
-    WHERE field = 'competitor' AND state NOT IN ('rejected', 'abstained') AND said_at >= $since
+WITH m AS (
+    SELECT deal_id, competitor, said_at, quote
+    FROM competitor_mentions
+    WHERE listed AND state <> 'rejected' AND said_at >= $since
 )
 SELECT m.competitor, count(*) AS mentions, count(DISTINCT m.deal_id) AS deals,
        count(DISTINCT d.deal_id) FILTER (WHERE list_contains(d.competitors, m.competitor)

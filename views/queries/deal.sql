@@ -32,6 +32,6 @@ SELECT * FROM (
     UNION ALL
     SELECT 6, 'conversation', c.started_at, c.kind || ': ' || coalesce(c.title, c.conversation_id),
            format('{} utterance(s), {}', c.utterances, c.conversation_id), NULL
-    FROM conversation_times c JOIN conversation_deals cd USING (conversation_id) JOIN d USING (deal_id)
+    FROM deal_conversations c JOIN d USING (deal_id)
 )
 ORDER BY part, happened_at;

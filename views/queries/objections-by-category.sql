@@ -3,9 +3,7 @@
 SELECT category, count(*) AS objections, count(DISTINCT deal_id) AS deals,
        count(*) FILTER (WHERE state IN ('confirmed', 'edited')) AS confirmed,
        max(said_at)::DATE AS latest, arg_max(quote, said_at) AS latest_quote
-FROM (  -- objections WHERE state <> 'rejected', from fact_values: no speaker is needed
-    SELECT deal_id, value ->> 'category' AS category, state, said_at, quote
-    FROM fact_values
-    WHERE field = 'objection' AND state NOT IN ('rejected', 'abstained') AND said_at >= $since)
+FROM objections
+WHERE state <> 'rejected' AND said_at >= $since
 GROUP BY category
 ORDER BY objections DESC, category;
