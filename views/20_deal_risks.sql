@@ -35,9 +35,9 @@ open_deals AS MATERIALIZED (
     UNION ALL
     SELECT o.deal_id, 'authority_objection', o.said_at,
            format('authority objection, no stage change since: "{}"', o.summary)
-    FROM objections o
+    FROM objections o JOIN open_deals d USING (deal_id)
     WHERE o.category = 'authority' AND o.state <> 'rejected'
-      AND NOT EXISTS (SELECT 1 FROM deal_stage_history h WHERE h.deal_id = o.deal_id AND h.changed_at > o.said_at)
+      AND coalesce(d.stage_since <= o.said_at, true)  -- the latest change in `deal_stage_history`
     UNION ALL
     SELECT c.deal_id, 'no_next_step_after_call', c.started_at,
            format('no next step agreed on the last call ("{}", {})', c.title, c.started_at::DATE)

@@ -1,6 +1,6 @@
 -- One deal's story: its record, stage history, open next steps, objections, competitors and conversations, in time order.
 -- param: deal VARCHAR -- the deal's id, or part of its name or account
-WITH d AS (
+WITH d AS MATERIALIZED (
     SELECT * FROM deals
     WHERE deal_id = $deal OR name ILIKE '%' || $deal || '%' OR account ILIKE '%' || $deal || '%'
     ORDER BY deal_id = $deal DESC, last_activity_at DESC LIMIT 1
