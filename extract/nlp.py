@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import warnings
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -67,12 +66,22 @@ def embedding_model_path(name: str) -> Path:
                       hint="set [models] embeddings to a folder holding a transformers model")
 
 
+def _cpu_has_bf16() -> bool:
+    """Whether the CPU computes bfloat16 natively (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slow."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
 class Embedder:
     """Mean-pooled, L2-normalised transformer sentence embeddings, in batches.
 
-    On CPU the linear layers are quantised to int8 (dynamic quantisation): about three times
-    faster on 2 cores. The heads are trained on the same quantised embeddings. A text seen
-    before is not embedded again (`reuse`; benchmarks switch it off).
+    On a CPU with native bfloat16 the model runs in bf16: 1.2 times faster than int8 dynamic
+    quantisation on one core and, unlike int8 (cosine 0.90 to float32), the same embeddings as
+    float32 to within rounding, which is what runs elsewhere. A text seen before is not embedded
+    again (`reuse`; benchmarks switch it off).
     """
 
     reuse = True
@@ -90,10 +99,8 @@ class Embedder:
         self.device = device
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
         model = AutoModel.from_pretrained(str(folder)).to(device).eval()
-        if device == "cpu":
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # torch marks eager quantisation as moving to torchao
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        if device == "cpu" and _cpu_has_bf16():
+            model = model.to(torch.bfloat16)
         self.model = model
         self.dim = model.config.hidden_size
         self._cache: dict[str, np.ndarray] = {}
@@ -126,7 +133,7 @@ class Embedder:
                 idx = order[start:start + EMBED_BATCH]
                 batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                        max_length=EMBED_MAX_TOKENS, return_tensors="pt").to(self.device)
-                hidden = self.model(**batch).last_hidden_state
+                hidden = self.model(**batch).last_hidden_state.float()
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, dim=1)

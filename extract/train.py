@@ -2,7 +2,7 @@
 
     python -m dealtape.extract.train [--enron PATH] [--check]
 
-Each head is a logistic regression (scikit-learn) on all-MiniLM-L6-v2 sentence embeddings,
+Each head is a logistic regression (scikit-learn) on sentence embeddings (extract/nlp.py),
 saved as JSON (classes, coefficients, intercepts) so that running it needs only numpy.
 Training data: extract/training/*.tsv (hand-written for dealtape, `label<TAB>sentence`;
 commitments*.tsv, objections*.tsv, stages.tsv) and,
@@ -29,6 +29,7 @@ ENRON = HERE.parent.parent / "shared" / "bench" / "external" / "email" / "email_
 ENRON_WEIGHT = 0.3   # a prior for commitments, not the definition: our own sentences weigh more
 NEUTRAL_WEIGHT = 0.5
 C = 2.0
+EMBEDDINGS = "all-MiniLM-L6-v2"
 
 
 def read_tsv(path: Path) -> list[tuple[str, str]]:
@@ -74,14 +75,14 @@ def train(name: str, examples: list[tuple[str, str, float]], vectors: dict[str, 
     model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
     model.fit(x, y, sample_weight=w)
     data = "\n".join(f"{l}\t{t}\t{weight}" for l, t, weight in examples)
-    digest = hashlib.sha256(f"{C}\n{data}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{EMBEDDINGS}\n{C}\n{data}".encode()).hexdigest()
     return {
         "name": name,
         "classes": labels,
         "coef": np.round(model.coef_, 6).tolist(),
         "intercept": np.round(model.intercept_, 6).tolist(),
         "digest": digest,
-        "embeddings": "all-MiniLM-L6-v2",
+        "embeddings": EMBEDDINGS,
         "examples": {l: sum(1 for x_, _, _ in examples if x_ == l) for l in labels},
         "training_accuracy": round(float(model.score(x, y)), 4),
     }
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     spec_by_head = heads_spec(enron)
     texts = sorted({t for examples in spec_by_head.values() for _, t, _ in examples})
-    vectors = dict(zip(texts, Embedder("all-MiniLM-L6-v2")(texts)))  # each sentence embedded once
+    vectors = dict(zip(texts, Embedder(EMBEDDINGS)(texts)))  # each sentence embedded once
     HEADS.mkdir(exist_ok=True)
     for name, examples in spec_by_head.items():
         spec = train(name, examples, vectors)
