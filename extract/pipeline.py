@@ -11,7 +11,6 @@ import json
 import secrets
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Callable
@@ -142,7 +141,8 @@ def run(store: Store, settings: ExtractSettings, selection: Selection, *, comman
     """Process the selected conversations in batches; one new run, never touching old rows."""
     if not selection.plan:
         return RunReport(None)
-    analysis = Analysis(settings.models)
+    # Embedding goes to a worker process when there is more than one batch to overlap it with.
+    analysis = Analysis(settings.models, worker=selection.conversations > BATCH_CONVERSATIONS)
     run_id = f"{command}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     versions = {name: get(name).version for name in selection.extractors}
     store.con.execute("INSERT INTO raw.extraction_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -153,8 +153,8 @@ def run(store: Store, settings: ExtractSettings, selection: Selection, *, comman
     report = RunReport(run_id)
     started = time.perf_counter()
 
-    def finish(docs: list[ConversationDoc], embedded: Future) -> None:
-        embedded.result()
+    def finish(docs: list[ConversationDoc], embedded: Callable[[], None]) -> None:
+        embedded()
         rows, coverage = _extract(docs, selection, analysis, settings, run_id)
         _write(store, rows, coverage)
         analysis.forget(docs)
@@ -165,20 +165,19 @@ def run(store: Store, settings: ExtractSettings, selection: Selection, *, comman
             progress(report.conversations, selection.conversations)
 
     try:
-        # MiniLM embeds a batch in the background (torch releases the GIL) while spaCy parses it
-        # and the previous batch's extractors run and its facts are written.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dealtape-embed") as background:
-            pending = None
-            for batch in _batches(store, selection):
-                docs = load(store, batch)
-                to_parse, to_embed = _wanted(docs, selection)
-                embedded = background.submit(analysis.prepare, to_embed, parse=False)
-                analysis.prepare(to_parse, embed=False)
-                if pending:
-                    finish(*pending)
-                pending = (docs, embedded)
+        # MiniLM embeds a batch (in the worker) while spaCy parses it and the previous batch's
+        # extractors run and its facts are written.
+        pending = None
+        for batch in _batches(store, selection):
+            docs = load(store, batch)
+            to_parse, to_embed = _wanted(docs, selection)
+            embedded = analysis.embed_later(to_embed)
+            analysis.prepare(to_parse, embed=False)
             if pending:
                 finish(*pending)
+            pending = (docs, embedded)
+        if pending:
+            finish(*pending)
     except BaseException as exc:
         report.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         _finish(store, report, error=f"{type(exc).__name__}: {exc}")

@@ -448,3 +448,32 @@ def test_planted_initech_objections(scenario, category):
 def test_planted_possessive_competitor_mention(scenario):
     names = {f["value"]["name"] for f in _by_title(scenario, "Harbor Bikes%", "competitor")}
     assert _canonical("Gong") in names
+
+
+
+def test_several_batches_with_the_embedding_worker_give_the_same_facts(scenario, tmp_path, monkeypatch):
+    """A run of more than one batch embeds in a worker process while the main thread parses and
+    extracts the batch before: batched that way, the facts are those of the one-batch,
+    in-process runs above."""
+    from dealtape.extract import nlp, pipeline
+    from dealtape.extract.settings import ExtractSettings
+    from dealtape.models.store import Store
+
+    copy = tmp_path / "worker.duckdb"
+    copy.write_bytes(scenario.db.read_bytes())
+    monkeypatch.setattr(pipeline, "BATCH_CONVERSATIONS", 4)
+    workers = nlp.embedding_worker.cache_info().currsize
+    config = config_lib.load(CONFIG)
+    facts = """SELECT conversation_id, field, fact_key, value, confidence, abstained FROM {}
+               extractor <> ? ORDER BY ALL"""  # the bumped extractor's current facts carry its test version
+    with Store.open(copy, config=config) as store:
+        before = store.con.execute(facts.format("current_extractions WHERE"), [BUMPED]).fetchall()
+        selection = pipeline.select(store, everything=True)
+        assert selection.conversations > 2 * pipeline.BATCH_CONVERSATIONS
+        report = pipeline.run(store, ExtractSettings.from_config(config), selection, command="reprocess")
+        batched = store.con.execute(facts.format("raw.extractions WHERE run_id = ? AND"), [report.run_id, BUMPED])
+        batched = batched.fetchall()
+    assert nlp.embedding_worker.cache_info().currsize == workers + 1
+    assert before and len(batched) == len(before)
+    for new, old in zip(batched, before):  # bfloat16 sums depend a little on the batch's padding
+        assert new[:4] + new[5:] == old[:4] + old[5:] and new[4] == pytest.approx(old[4], abs=0.01)
