@@ -11,17 +11,17 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from .base import ConversationDoc, Fact, Sentence, normalise_key
+from .base import Caseless, ConversationDoc, Fact, Sentence, normalise_key, per_sentence
 from .nlp import spacy_model
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'.]*[A-Za-z0-9]|[A-Za-z0-9]")
-_VENDOR_CONTEXT = re.compile(
+_VENDOR_CONTEXT = Caseless(
     r"\b(use[sd]?|using|evaluat\w*|look(?:ed|ing)? (?:at|into)|compar\w*|vs\.?|versus|switch\w*|migrat\w*|"
     r"mov(?:e|ed|ing) (?:off|away|from|to)|replac\w*|instead|went with|go(?:ing)? with|chose|choos\w*|pick\w*|"
     r"trial|pilot|poc|demo\w*|contract|licen[cs]\w*|renew\w*|vendor|tool|platform|pric\w*|quote\w*|"
     r"rul(?:ed|ing) out|dropp\w*|cancel\w*|churn\w*|signed|talking to|alternative|competitor|than|"
-    r"customers?|seats?|rip(?:ping)? out|install\w*|subscription|deploy\w*|integrat\w*|already have|happy with)\b", re.I)
-_FROM_CUE = re.compile(r"\b(?:switch\w*|mov\w*|migrat\w*|coming|came|away|off)\s+(?:away\s+)?(?:from|off(?: of)?)\s*$", re.I)
+    r"customers?|seats?|rip(?:ping)? out|install\w*|subscription|deploy\w*|integrat\w*|already have|happy with)\b")
+_FROM_CUE = Caseless(r"\b(?:switch\w*|mov\w*|migrat\w*|coming|came|away|off)\s+(?:away\s+)?(?:from|off(?: of)?)\s*$")
 _INACTIVE = re.compile(
     r"\b(rul(?:ed|ing|es) (?:\w+ )?out|moved (?:off|away from)|mov(?:e|ing) off|switched (?:away )?from|"
     r"(?:we |they )?left\b|leaving|dropp(?:ed|ing)|ditch(?:ed|ing)|cancel+(?:ed|ing)|churned|got rid of|"
@@ -34,7 +34,7 @@ _INACTIVE = re.compile(
     r"(?:his|her|their|my|our) (?:old|previous|former|last) (?:job|company|role|employer|plant|site|team)|hated it|"
     r"(?:we|they|i) did (?:a|an|the)\b|uninstall\w*|ripped out|removed|\bformer\b|\bex-|back in (?:19|20)\d\d|not interested|"
     r"reach(?:ed|ing)? out|pinging|cold[- ](?:called|calling|emailed|emailing|call|email)|spamming)", re.I)
-_BACK = re.compile(r"\b(back on the table|back in (?:the running|play)|re-?engag\w*|reconsider\w*)", re.I)
+_BACK = Caseless(r"\b(back on the table|back in (?:the running|play)|re-?engag\w*|reconsider\w*)")
 _NOT_BEFORE_NAME = {"a", "an", "the", "this", "that", "your", "our", "my", "to", "go", "gonna", "will", "can", "could",
                     "should", "must", "and", "or", "'ll", "ll", "just", "then"}
 _NOT_AFTER_NAME = {"the", "a", "an", "whatever", "whatever's", "items", "it", "them", "this", "that", "some", "those",
@@ -43,10 +43,10 @@ _COUNT_WORDS = {"six", "lean", "one", "two", "three", "four", "five", "several",
 _COMMON_SENSE_NEXT = {"simulation", "simulations", "method", "methods", "analysis", "sampling", "error", "errors",
                       "alert", "alerts", "level", "levels", "rule", "rules", "deviation", "deviations", "tree",
                       "integration", "of", "band", "certification", "certified", "belt", "value", "values", "logo", "node"}
-_CANDIDATE_CUE = re.compile(
+_CANDIDATE_CUE = Caseless(
     r"\b(also (?:looking at|evaluating|talking to|considering|speaking with)|evaluating|compar(?:ing|ed) (?:\w+ )?(?:to|with)|"
     r"currently (?:use|using|on)|we use|went with|going with|switch(?:ing|ed)? to|vs\.?|versus|"
-    r"other vendors?|alternatives? (?:like|such as)|shortlist\w*)\b", re.I)
+    r"other vendors?|alternatives? (?:like|such as)|shortlist\w*)\b")
 
 
 @lru_cache(maxsize=1)
@@ -62,6 +62,7 @@ _NUMBER_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4",
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
 
 
+@lru_cache(maxsize=65536)
 def _squash(text: str) -> str:
     """Lower case, digits for spelled numbers ("rapid seven" is Rapid7), no spaces or punctuation."""
     text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1)], text.casefold())
@@ -108,11 +109,14 @@ class CompetitorMatcher:
         self.first_letters = {a.squashed[0] for a in self.aliases}
         fuzzy = [a for a in self.aliases if len(a.squashed) >= self.FUZZY_MIN_LEN]
         self.fuzzy_lengths = {len(a.squashed) for a in fuzzy}
+        self.near_lengths = {n + d for n in self.fuzzy_lengths for d in range(-2, 3)}  # worth a fuzzy lookup
         self._seen: dict[int, tuple[Sentence, list[Mention]]] = {}
         self.exact = re.compile("|".join(r"\W*".join(map(re.escape, a.squashed)) for a in self.aliases) or "(?!)")
         self.fuzzy_by_letter: dict[str, dict[str, Alias]] = {}
         for a in fuzzy:
             self.fuzzy_by_letter.setdefault(a.squashed[0], {}).setdefault(a.squashed, a)
+        self._fuzzy_choices = {letter: list(choices) for letter, choices in self.fuzzy_by_letter.items()}
+        self._looked_up: dict[tuple[str, bool], tuple[Alias | None, float]] = {}
 
     def could_mention(self, text: str) -> bool:
         """A cheap test that rules out most sentences before the token-by-token matching."""
@@ -120,10 +124,12 @@ class CompetitorMatcher:
         if self.exact.search(lower):
             return True
         words = re.findall(r"[a-z0-9]+", lower)
-        candidates = [w for w in words if len(w) >= self.FUZZY_MIN_LEN and w not in common_words()]
+        common = common_words()
+        candidates = [w for w in words if len(w) >= self.FUZZY_MIN_LEN and w not in common]
         candidates += [a + b for a, b in zip(words, words[1:])]
-        return any(self._lookup(c, 1 if c in words else 2)[0] for c in candidates
-                   if c[:1] in self.fuzzy_by_letter and any(abs(len(c) - n) <= 2 for n in self.fuzzy_lengths))
+        single = set(words)
+        return any(self._lookup(c, 1 if c in single else 2)[0] for c in candidates
+                   if c[:1] in self.fuzzy_by_letter and len(c) in self.near_lengths)
 
     def mentions(self, sentence: Sentence) -> list[Mention]:
         if id(sentence) in self._seen:  # objections ask about the same sentences as the competitor extractor
@@ -163,16 +169,25 @@ class CompetitorMatcher:
         return out
 
     def _lookup(self, squashed: str, n_tokens: int) -> tuple[Alias | None, float]:
+        """The alias a squashed word (or run of words) is, and how sure: remembered per word."""
+        key = (squashed, n_tokens == 1)
+        if key not in self._looked_up:
+            if len(self._looked_up) > 200_000:
+                self._looked_up.clear()
+            self._looked_up[key] = self._find(squashed, n_tokens == 1)
+        return self._looked_up[key]
+
+    def _find(self, squashed: str, one_token: bool) -> tuple[Alias | None, float]:
         alias = self.by_squashed.get(squashed)
         if alias:
             return alias, 100.0
         if (len(squashed) < self.FUZZY_MIN_LEN or squashed in common_words()
-                or not any(abs(len(squashed) - n) <= 2 for n in self.fuzzy_lengths)):
+                or len(squashed) not in self.near_lengths):
             return None, 0.0
-        needed = 80 if n_tokens == 1 else 88  # "coopa" is Coupa; "sign a" is not Sigma
-        choices = self.fuzzy_by_letter.get(squashed[0], {})
-        found = process.extractOne(squashed, list(choices), scorer=fuzz.ratio, score_cutoff=needed)
-        return (choices[found[0]], found[1]) if found else (None, 0.0)
+        needed = 80 if one_token else 88  # "coopa" is Coupa; "sign a" is not Sigma
+        found = process.extractOne(squashed, self._fuzzy_choices.get(squashed[0], []), scorer=fuzz.ratio,
+                                   score_cutoff=needed)
+        return (self.fuzzy_by_letter[squashed[0]][found[0]], found[1]) if found else (None, 0.0)
 
     def _accept(self, alias: Alias, score: float, text: str, tokens, i: int, j: int) -> float:
         """A confidence for this match, or 0 when it is the common word rather than the name."""
@@ -237,6 +252,7 @@ class Competitors:
             self._matchers[key] = CompetitorMatcher(settings.competitors)
         return self._matchers[key]
 
+    @per_sentence
     def wants(self, sentence: Sentence) -> bool:
         return _CANDIDATE_CUE.search(sentence.text) is not None
 

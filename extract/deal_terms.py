@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from . import dates
-from .base import ConversationDoc, Fact, Sentence
+from .base import Caseless, ConversationDoc, Fact, Sentence
 
-_MONEY = re.compile(
+_MONEY = Caseless(
     r"(?P<cur>\$|usd ?|€|eur ?|£|gbp ?)\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<mult>k|mm|m|thousand|million|grand|bn)?\b"
     r"|\b(?P<num2>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<mult2>k|thousand|million|m)?\s?(?P<cur2>dollars|usd|bucks|euros?|eur|pounds|gbp)\b"
     r"|\b(?P<num4>\d{1,4})(?P<mult4>k)\b"
@@ -23,7 +23,7 @@ _MONEY = re.compile(
     r"\s?(?P<mult3>thousand|grand|million|k)\b"
     r"(?P<rest>(?:[- ](?:and )?(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b)+)?"
-    r"(?:\s?(?:dollars|bucks))?", re.I)
+    r"(?:\s?(?:dollars|bucks))?")
 _WORD_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
                 "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
@@ -31,33 +31,33 @@ _WORD_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "grand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9}
 _CURRENCIES = {"$": "USD", "usd": "USD", "dollars": "USD", "bucks": "USD", "€": "EUR", "eur": "EUR", "euro": "EUR",
                "euros": "EUR", "£": "GBP", "gbp": "GBP", "pounds": "GBP"}
-_DEAL_CUE = re.compile(
+_DEAL_CUE = Caseless(
     r"\b(includ\w*|propos\w*|pric\w*|quot\w*|proposal|total|annual\w*|per year|a year|/ ?yr|/ ?year|yearly|acv|arr|contract|deal|"
     r"come (?:in|down) (?:at|to)|land(?:ed)? (?:at|on)|meet (?:you )?at|discount\w*|order form|licen[cs]\w*|"
     r"subscription|platform fee|investment|the number|final|list|all[- ]in|signed|agreed|approved|po\b|"
-    r"purchase order|invoice\w*|renewal|term|three[- ]year|multi[- ]year|for the first year)\b", re.I)
-_STRONG_CUE = re.compile(r"\b(quot\w*|proposal|total|annual\w*|acv|contract value|come (?:in|down) (?:at|to)|"
-                         r"land(?:ed)? (?:at|on)|discount\w* to|order form|final|all[- ]in|agreed|signed)\b", re.I)
-_UNIT_PRICE = re.compile(r"^\s*(?:/|per |a |an |each\b)\s*(?:seat|user|licen[cs]e|month|mo\b|head|agent|rep|hour|"
-                         r"employee|location|device|endpoint|site|gb|call|minute)", re.I)
+    r"purchase order|invoice\w*|renewal|term|three[- ]year|multi[- ]year|for the first year)\b")
+_STRONG_CUE = Caseless(r"\b(quot\w*|proposal|total|annual\w*|acv|contract value|come (?:in|down) (?:at|to)|"
+                       r"land(?:ed)? (?:at|on)|discount\w* to|order form|final|all[- ]in|agreed|signed)\b")
+_UNIT_PRICE = Caseless(r"^\s*(?:/|per |a |an |each\b)\s*(?:seat|user|licen[cs]e|month|mo\b|head|agent|rep|hour|"
+                       r"employee|location|device|endpoint|site|gb|call|minute)")
 # Said of the whole sentence: a hedge or a hypothetical is no deal value.
-_HEDGED = re.compile(r"\b(could|might|probably|if you ever|would (?:land|be|cost|come)|'d need|would need|"
-                     r"need to be closer|hypothetical\w*)\b", re.I)
+_HEDGED = Caseless(r"\b(could|might|probably|if you ever|would (?:land|be|cost|come)|'d need|would need|"
+                   r"need to be closer|hypothetical\w*)\b")
 # Said next to the sum: a budget, a cap, a competitor's price, a saving, a forecast.
-_NOT_DEAL = re.compile(r"\b(budget(?:ed)?(?: line)?|cap(?:ped)?|ceiling|max(?:imum)?|no more than|anything (?:over|above|under)|"
-                       r"would cost|could cost|competitor|they (?:charge|quoted|offered|sent)|quoted us|"
-                       r"(?:we|i) (?:spent|pay|paid) (?:\w+ )?(?:for|on|to)|set aside|earmarked|allocated|pencil+ed|"
-                       r"loaded cost|savings?|saved?|roi|per hour|/ ?hour|hours|forecast\w*|revenue|pipeline|quota|"
-                       r"bookings|raised|funding|valuation|series [a-d])\b", re.I)
+_NOT_DEAL = Caseless(r"\b(budget(?:ed)?(?: line)?|cap(?:ped)?|ceiling|max(?:imum)?|no more than|anything (?:over|above|under)|"
+                     r"would cost|could cost|competitor|they (?:charge|quoted|offered|sent)|quoted us|"
+                     r"(?:we|i) (?:spent|pay|paid) (?:\w+ )?(?:for|on|to)|set aside|earmarked|allocated|pencil+ed|"
+                     r"loaded cost|savings?|saved?|roi|per hour|/ ?hour|hours|forecast\w*|revenue|pipeline|quota|"
+                     r"bookings|raised|funding|valuation|series [a-d])\b")
 NEAR_BEFORE, NEAR_AFTER = 40, 20  # characters around a sum that decide what it is
-_DIFFERENCE = re.compile(r"^\s*(?:lower|higher|less|more|cheaper|off|under|over|below|above|difference|savings?)\b", re.I)
-_COUNTED = re.compile(r"^\s*(?:total\s+)?(?:tables?|rows?|users?|seats?|employees?|models?|people|records?|events?|"
-                      r"customers?|pipelines?|dashboards?|jobs?|queries|accounts?|invoices?|transactions?)\b", re.I)
-_CLOSE_CUE = re.compile(
+_DIFFERENCE = Caseless(r"^\s*(?:lower|higher|less|more|cheaper|off|under|over|below|above|difference|savings?)\b")
+_COUNTED = Caseless(r"^\s*(?:total\s+)?(?:tables?|rows?|users?|seats?|employees?|models?|people|records?|events?|"
+                    r"customers?|pipelines?|dashboards?|jobs?|queries|accounts?|invoices?|transactions?)\b")
+_CLOSE_CUE = Caseless(
     r"\b(clos(?:e|ing) (?:the deal|this|it|by|before|in|on|out)|to close|closing date|sign(?:ed|ing|ature)?|countersign\w*|ink(?:ed)?|execut(?:e|ed|ion)|paperwork|"
     r"purchase order|\bpo\b|over the line|across the line|finali[sz]e\w*|get (?:this|it|the deal|the contract) done|"
-    r"contract (?:done|in place|executed))\b(?![- ](?:up|in|off)\b)", re.I)
-_NEGATION = re.compile(r"\b(not|n't|never|no way|already|nda|baa|dpa|addendum|(?:month|year|quarter)[- ]end close|financial close)\b", re.I)
+    r"contract (?:done|in place|executed))\b(?![- ](?:up|in|off)\b)")
+_NEGATION = Caseless(r"\b(not|n't|never|no way|already|nda|baa|dpa|addendum|(?:month|year|quarter)[- ]end close|financial close)\b")
 
 
 def _spelled(words: str) -> int:

@@ -15,42 +15,42 @@ from dataclasses import dataclass
 
 from . import dates
 from .nlp import lemma
-from .base import ConversationDoc, Fact, Person, Sentence, Turn, normalise_key
+from .base import Caseless, ConversationDoc, Fact, Person, Sentence, Turn, normalise_key, per_sentence
 
 # What a commitment clause needs to contain; only these sentences are parsed.
-_CUE = re.compile(
+_CUE = Caseless(
     r"(?:'ll|\b(?:will|shall|gonna|going to|let me|let us|let's|lemme|plan(?:ning)? to|intend to|need to|needs to|"
     r"have to|has to|please|pls|kindly|(?:can|could|would|will) (?:you|u)|(?:i|we) can|ask you to|"
     r"next steps?|action items?|to-?dos?|(?:i'?m|we'?re|i am|we are) \w+ing|"
-    r"(?:send|share|forward|email|get|give) (?:me|us)))\b", re.I)
-_AFFIRMATIVE = re.compile(
+    r"(?:send|share|forward|email|get|give) (?:me|us)))\b")
+_AFFIRMATIVE = Caseless(
     r"^\W*(?:(?:yes|yeah|yep|yup|sure|absolutely|definitely|of course|certainly|no problem|no worries|"
     r"can do|will do|on it|happy to|sounds good|for sure|ok(?:ay)?|totally|done|i can|we can|i will|we will|"
-    r"i'?ll|we'?ll|that works|👍|✅)\b|👍|✅)", re.I)
+    r"i'?ll|we'?ll|that works|👍|✅)\b|👍|✅)")
 _FUTURE_AUX = {"will", "'ll", "ll", "shall", "wo"}
 _HEDGE_AUX = {"would", "could", "might", "may", "should", "'d", "must"}
 _TEAM_WORDS = {"team", "legal", "procurement", "security", "it", "engineering", "finance", "ops", "someone",
                "folks", "people", "counsel", "department", "group", "colleague", "colleagues", "lawyers"}
 _ACTION_DROP = {"just", "also", "definitely", "probably", "quickly", "actually", "really", "then", "maybe",
                 "certainly", "still", "please", "pls", "kindly", "gladly", "happily", "totally", "absolutely"}
-_DUE_PREFIX = re.compile(r"\b(?:(?:by|before|after|on|for|until|till|around|no later than|ahead of)\s+)(?:[\w'-]+\s+){0,5}(?:on\s+|by\s+)?$", re.I)
+_DUE_PREFIX = Caseless(r"\b(?:(?:by|before|after|on|for|until|till|around|no later than|ahead of)\s+)(?:[\w'-]+\s+){0,5}(?:on\s+|by\s+)?$")
 _PRONOUN_OBJECTS = {"it", "that", "this", "those", "them", "these", "one"}
 _STATIVE = {"be", "have", "know", "think", "like", "love", "see", "hope", "want", "need", "feel", "seem",
             "guess", "bet", "say", "mean", "imagine", "suppose", "remember", "understand", "hear", "find", "leave",
             "wait", "miss", "enjoy", "appreciate", "agree", "believe", "wonder", "mind", "bear", "stay"}
-_IN_THE_MOMENT = re.compile(
+_IN_THE_MOMENT = Caseless(
     r"\b(share (?:my |the )?screen|pull (?:\w+ )?up|show you|walk (?:you )?through|take you through|jump (?:in|over|to)|"
     r"hand (?:it )?over|go through|recap|start with|dive (?:in|into)|switch (?:over )?to|scroll|kick (?:us|things|it) off|"
     r"let you go|give you (?:a|some) (?:quick )?(?:overview|background)|introduce myself|keep (?:this|it) (?:short|brief)|"
     r"hear me|see my screen|let you (?:go|get back)|pass (?:on|along) (?:my|our) thanks|skip (?:that|this|it|ahead)|"
-    r"give you (?:a|the) (?:\w+ ){0,3}(?:version|overview|rundown|tour|summary|background)|keep (?:that|it|this) in mind|come back to|get back to (?:that|this) (?:one|slide|point|later)|circle back to (?:that|this) (?:slide|point))\b", re.I)
+    r"give you (?:a|the) (?:\w+ ){0,3}(?:version|overview|rundown|tour|summary|background)|keep (?:that|it|this) in mind|come back to|get back to (?:that|this) (?:one|slide|point|later)|circle back to (?:that|this) (?:slide|point))\b")
 _DELIVER = {"send", "share", "forward", "email", "get", "give", "loop", "book", "schedule", "set", "provide", "mail"}
 _ARRANGE = _DELIVER | {"prepare", "draft", "ship", "finalize", "finalise", "write", "sign", "call", "meet", "put",
                        "sort", "arrange", "organise", "organize", "submit", "return", "update", "upload"}
 _RECEIVE = {"have", "get", "receive", "see", "find"}
 _VAGUE = {"do", "make", "sort", "handle", "figure", "deal", "work", "manage", "try"}
-_NEXT_STEPS_HEADER = re.compile(r"^\W*(?:next steps?|action items?|to-?dos?)\b[^:]{0,30}:", re.I)
-_HEDGE = re.compile(r"\b(probably|maybe|perhaps|possibly|i think|i guess|hopefully|might|try to)\b", re.I)
+_NEXT_STEPS_HEADER = Caseless(r"^\W*(?:next steps?|action items?|to-?dos?)\b[^:]{0,30}:")
+_HEDGE = Caseless(r"\b(probably|maybe|perhaps|possibly|i think|i guess|hopefully|might|try to)\b")
 
 BASE = {"first_person": 0.85, "let": 0.9, "named": 0.8, "team": 0.7, "second_person": 0.7, "imperative": 0.75,
         "request_email": 0.65, "request_accepted": 0.8, "can": 0.6, "need": 0.5, "progressive": 0.65,
@@ -80,6 +80,7 @@ class NextSteps:
     heads = ("commitment", "request")
     uses_spacy = True
 
+    @per_sentence
     def wants(self, sentence: Sentence) -> bool:
         return _CUE.search(sentence.text) is not None and len(sentence.text) < 600
 
@@ -176,7 +177,7 @@ class NextSteps:
         if pattern is None or lemma(verb) in _STATIVE and not (
                 lemma(verb) == "have" and any(c.dep_ in ("dobj", "ccomp", "oprd") for c in children)):
             return None
-        times = dates.find(sentence.text, turn.said_at or doc.started_at)
+        times = _times(doc, sentence)
         if pattern == "can" and (lemma(verb) in _VAGUE or not times):
             return None  # "I can do a three percent cap" agrees; "I can send that over today" commits
         if pattern == "need" and subject is None:
@@ -256,6 +257,12 @@ class NextSteps:
 
 # ---- helpers -----------------------------------------------------------------------------
 
+@per_sentence
+def _times(doc: ConversationDoc, sentence: Sentence) -> list[dates.TimeExpression]:
+    """The sentence's time expressions, found once for all its clauses."""
+    return dates.find(sentence.text, sentence.utterance.said_at or doc.started_at)
+
+
 def _first_word(doc) -> int:
     return next((t.i for t in doc if t.is_alpha and t.lower_ not in ("and", "so", "also", "then", "ok", "okay", "um", "uh")), 0)
 
@@ -282,7 +289,7 @@ def _negated(token) -> bool:
     return any(c.dep_ == "neg" for c in token.children)
 
 
-_POLITE_IF = re.compile(r"^if (?:that|this|it)(?:'s| is)? (?:works?|ok(?:ay)?|fine|helps|suits|good)|^if you (?:like|prefer)", re.I)
+_POLITE_IF = Caseless(r"^if (?:that|this|it)(?:'s| is)? (?:works?|ok(?:ay)?|fine|helps|suits|good)|^if you (?:like|prefer)")
 
 
 def _under_condition(verb) -> bool:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from . import get
-from .base import ConversationDoc, Fact, Sentence, strip_fillers
+from .base import Caseless, ConversationDoc, Fact, Sentence, per_sentence, strip_fillers
 from .settings import OBJECTION_CATEGORIES
 
-_CUE = re.compile(
+_CUE = Caseless(
     r"\b(expensive|pric\w*|cost\w*|budget\w*|afford\w*|cheap\w*|spend\w*|money|dollars?|discount\w*|roi|value|"
     r"worth|timing|timeline|quarter|q[1-4]|freeze|frozen|now|next year|busy|bandwidth|capacity|priorit\w*|later|"
     r"wait\w*|delay\w*|hold|approv\w*|sign[- ]?off|decision|decide|board|cfo|ceo|cio|cto|vp|boss|procurement|"
@@ -27,25 +27,25 @@ _CUE = re.compile(
     r"concern\w*|worr\w*|hesita\w*|issue\w*|problem\w*|tough|hard|difficult\w*|challeng\w*|sure|unsure|"
     r"skeptic\w*|doubt\w*|blocker\w*|deal[- ]?breaker\w*|can'?t|cannot|won'?t|doesn'?t|don'?t|isn'?t|aren'?t|"
     r"too|struggl\w*|pushback|nervous|uncomfortable|competitor\w*|vendor\w*|alternative\w*|cheaper|"
-    r"renewal|switch\w*|team|headcount|resources?|it|infosec|audit\w*|review\w*)\b", re.I)
-_NEGATED = re.compile(
+    r"renewal|switch\w*|team|headcount|resources?|it|infosec|audit\w*|review\w*)\b")
+_NEGATED = Caseless(
     r"\b(?:(?:is|are|was|'s|'re)(?:n't| not)|not|no|never|nothing)\s+(?:really\s+|much\s+(?:of\s+)?|a\s+|an\s+|"
     r"the\s+|our\s+|any\s+|big\s+|major\s+|real\s+)*(?:concern|issue|problem|blocker|worry|deal[- ]?breaker|"
     r"obstacle|question|constraint|factor)s?\b|\bnot (?:worried|concerned|an issue|a problem)|\bno (?:concerns?|issues?|worries|problems?)\b|"
     r"\bnothing to worry|\b(?:fine|ok|okay|comfortable|good|happy) with (?:the )?(?:price|pricing|cost|terms|that)|"
     r"\b(?:answers?|answered|resolves?|resolved|addressed|cleared|covers?|covered|solves?|solved) (?:my|our|that|the)\b|"
-    r"\bthat helps\b|\b(?:got|received|have) (?:the|your) (?:\w+ ){0,2}(?:report|soc ?2|docs?|documents?|questionnaire|certificate)\b|\b(?:it'?s|its|is|was|that'?s) (?:all )?fine\b|\bhappy with the (?!current)|\bwe did the \w+ (?:review|audit)|\bmakes sense\b|\bworks for (?:us|me)\b|\bpassed (?:our|the)\b|\bwe'?re (?:good|fine|all set)\b", re.I)
-_HYPOTHETICAL = re.compile(
+    r"\bthat helps\b|\b(?:got|received|have) (?:the|your) (?:\w+ ){0,2}(?:report|soc ?2|docs?|documents?|questionnaire|certificate)\b|\b(?:it'?s|its|is|was|that'?s) (?:all )?fine\b|\bhappy with the (?!current)|\bwe did the \w+ (?:review|audit)|\bmakes sense\b|\bworks for (?:us|me)\b|\bpassed (?:our|the)\b|\bwe'?re (?:good|fine|all set)\b")
+_HYPOTHETICAL = Caseless(
     r"^\W*(?:(?:and|but|so|because|um|uh|also|then)\W+)*(?:even\s+)?(?:if|what if|suppose|supposing|assuming|in case|say|hypothetically|imagine)\b|"
     r"\b(?:were|was) (?:an?|the) (?:issue|concern|problem)\b|\bif (?:price|budget|cost|security|timing)\b|"
-    r"\bwould (?:only )?be (?:an? )?(?:issue|problem|concern) if\b", re.I)
-_TENSION = re.compile(
+    r"\bwould (?:only )?be (?:an? )?(?:issue|problem|concern) if\b")
+_TENSION = Caseless(
     r"\b(too|not|n't|never|no|nothing|can'?t|cannot|won'?t|hard|difficult|tough|problem|issue|concern\w*|worr\w*|"
     r"non-?starter|deal[- ]?breaker|blocker|above|over|more than|only|until|unless|before|must|need(?:s|ed)? to|"
     r"have to|requires?|required|strict|minimum|push(?:es)?|slip\w*|delay\w*|freeze|risk\w*|afraid|skeptic\w*|"
     r"hesita\w*|unsure|convinced|justify|expensive|pricey|steep|afford\w*|budget|approv\w*|sign(?:s|-off| off)|"
     r"goes to|decid\w*|compar\w*|bake-?off|already|locked|happy with|lack\w*|missing|limit\w*|slow|exceed\w*|"
-    r"cap|but|though|however|still|open|want|wants|insist\w*|non-?negotiable|ask(?:ing)? for)\b", re.I)
+    r"cap|but|though|however|still|open|want|wants|insist\w*|non-?negotiable|ask(?:ing)? for)\b")
 # Phrasings that state a concern outright, per category. A match makes a sentence a strong
 # candidate (the heads still weigh it); without one, only a very confident head counts.
 _STRONG = {
@@ -101,9 +101,9 @@ _STRONG = {
     "other": r"liability|governed by|(?:cap|term) is too|termination for convenience|(?:cyber|liability) insurance|insurance (?:requirement|certificate)|coverage (?:requirement|limit)|indemn\w*|(?:we're|we are) (?:tiny|small)|"
              r"(?:need|want|require|ask for) (?:\w+ )?references|no references|(?:vendor|company) (?:size|stability)|startup risk|auto-?renew|contract length|exclusivity",
 }
-_STRONG = {k: re.compile(rf"(?:{v})", re.I) for k, v in _STRONG.items()}
+_STRONG = {k: Caseless(rf"(?:{v})") for k, v in _STRONG.items()}
 # Words that voice a concern whatever it is about: the category then comes from the head.
-_CONCERN = re.compile(
+_CONCERN = Caseless(
     r"\b(?:i'?m|we'?re|i am|we are|they'?re|she'?s|he'?s) (?:a (?:bit|little) |really |still |pretty |very )?"
     r"(?:worried|concerned|nervous|skeptical|hesitant|not sure|unsure|not convinced|not comfortable|uneasy)|"
     r"\b(?:i|we) (?:really |honestly )?doubt\b|\bnot going to fly\b|\bwon'?t fly\b|\bnon-?starter\b|\bdead on arrival\b|"
@@ -111,17 +111,17 @@ _CONCERN = re.compile(
     r"\ba (?:real )?problem for us\b|\b(?:is|are|'s|'re) (?:really |pretty |very )?tight\b|"
     r"\bmore than (?:i|we) (?:want(?:ed)?|expected|budgeted|planned|can)\b|\bhigher than (?:i |we )?(?:expected|planned|hoped)\b|"
     r"\b(?:can'?t|cannot|hard to|tough to) justify\b|\bjustif(?:y|ies) (?:the|a|it|robots|this)\b|\bwhether (?:we|they) (?:even |really )?need\b|"
-    r"\bnot this year\b|\b(?:dead|parked|shelved) until\b|\bmy (?:main |biggest |only )?(?:issue|concern|worry|problem) is\b", re.I)
+    r"\bnot this year\b|\b(?:dead|parked|shelved) until\b|\bmy (?:main |biggest |only )?(?:issue|concern|worry|problem) is\b")
 HEAD_ONLY = 0.9   # the head alone must be this sure
 # A competitor named in a sentence that still counts against us: cheaper, preferred, in use, in the race.
-_RIVAL_AHEAD = re.compile(r"\b(pitching|bundl\w*|deciding|quoted|came in|cheaper|lower|less|under|better|prefer\w*|liked?|happy|already (?:use|have|pay|using)|"
-                          r"decided|going with|went with|chose|bake-?off|compar\w*|parallel|offering|offered|aggressive|"
-                          r"pushing|nudging|pressure|why (?:we|we're) (?:not|aren't)|locked|contract)\b", re.I)
+_RIVAL_AHEAD = Caseless(r"\b(pitching|bundl\w*|deciding|quoted|came in|cheaper|lower|less|under|better|prefer\w*|liked?|happy|already (?:use|have|pay|using)|"
+                        r"decided|going with|went with|chose|bake-?off|compar\w*|parallel|offering|offered|aggressive|"
+                        r"pushing|nudging|pressure|why (?:we|we're) (?:not|aren't)|locked|contract)\b")
 # A rival in use for something else is no threat to this deal.
-_OTHER_SCOPE = re.compile(r"\bonly for\b|\bfor (?:the|our) (?:\w+[ -]){0,2}(?:side|team|pool|site|app|group|department|division)\b|"
-                          r"\bnot going anywhere\b", re.I)
-_REQUEST = re.compile(r"^\W*(?:\w+: )?(?:and |also |so |one more thing,? )*(?:(?:can|could|would|will) (?:you|u)\b|"
-                      r"(?:please )?(?:send|share|forward|email|provide|get) (?:me|us)\b|please (?:include|send|share|provide|attach|forward))", re.I)
+_OTHER_SCOPE = Caseless(r"\bonly for\b|\bfor (?:the|our) (?:\w+[ -]){0,2}(?:side|team|pool|site|app|group|department|division)\b|"
+                        r"\bnot going anywhere\b")
+_REQUEST = Caseless(r"^\W*(?:\w+: )?(?:and |also |so |one more thing,? )*(?:(?:can|could|would|will) (?:you|u)\b|"
+                    r"(?:please )?(?:send|share|forward|email|provide|get) (?:me|us)\b|please (?:include|send|share|provide|attach|forward))")
 _LEXICON = {
     "price": r"expensive|pric(?:e|ey|ing)|cost|budget|afford|cheaper|discount|spend|dollars?|\$|£|€|roi|per seat|too much|"
              r"cap-?ex|op-?ex|money|the number|fees?|invoice",
@@ -135,7 +135,7 @@ _LEXICON = {
     "other": r"contract|terms|lock[- ]?in|liabilit|indemn|reference|startup|small|stabilit|funding|legal|safety|"
              r"insurance|union|staff|headcount|training|change management",
 }
-_LEXICON = {k: re.compile(rf"(?:{v})", re.I) for k, v in _LEXICON.items()}
+_LEXICON = {k: Caseless(rf"(?:{v})") for k, v in _LEXICON.items()}
 _SUMMARY_NOISE = re.compile(r"\b(?:um+|uh+|you know|i mean|like,|honestly|to be honest|frankly|basically|kind of|sort of)\b,?\s*", re.I)
 SUMMARY_WORDS = 16
 
@@ -149,30 +149,25 @@ class Objections:
     heads = ("objection", "objection_category")
     uses_spacy = False
 
+    @per_sentence
     def wants(self, sentence: Sentence) -> bool:
         return (sentence.utterance.side in ("external", "unknown") and len(sentence.text) < 600
                 and (_CUE.search(sentence.text) is not None or _CONCERN.search(sentence.text) is not None
-                     or any(p.search(sentence.text) for p in _STRONG.values())))
+                     or bool(_strong(sentence))))
 
-    def __init__(self):
-        self._scored: dict[int, tuple[Sentence, bool]] = {}
-
+    @per_sentence
     def scores(self, sentence: Sentence) -> bool:
         """Will the heads score it? Without a concern phrase the head alone must be sure and the
         sentence must show some tension: sentences with neither are never embedded."""
-        if id(sentence) not in self._scored:
-            text = sentence.text
-            self._scored[id(sentence)] = (sentence, self.wants(sentence) and not _ruled_out(sentence) and bool(
-                _TENSION.search(text) or _CONCERN.search(text) or any(p.search(text) for p in _STRONG.values())))
-        return self._scored[id(sentence)][1]
+        text = sentence.text
+        return self.wants(sentence) and not _ruled_out(sentence) and bool(
+            _TENSION.search(text) or _CONCERN.search(text) or _strong(sentence))
 
     def extract(self, docs: list[ConversationDoc], analysis, settings):
         sides = {p.side for doc in docs for p in doc.people}
         matcher = get("competitor").matcher(settings)
         for doc in docs:
             candidates = [s for s in doc.sentences() if self.scores(s)]
-            for s in doc.sentences():
-                self._scored.pop(id(s), None)  # asked again only for a later batch's new sentences
             best: dict[str, list[tuple[float, Sentence]]] = {}
             scores = zip(candidates, analysis.scores("objection", candidates),
                          analysis.scores("objection_category", candidates))
@@ -180,7 +175,7 @@ class Objections:
                 text = sentence.text
                 if _about_a_rival(matcher, sentence):
                     continue
-                strong = [c for c, pattern in _STRONG.items() if pattern.search(text)]
+                strong = _strong(sentence)
                 if not strong and _CONCERN.search(text):
                     # A concern, of whichever kind the words and the head say.
                     confidence = 0.55 + 0.4 * probs["objection"]
@@ -221,6 +216,12 @@ def _about_a_rival(matcher, sentence: Sentence) -> bool:
     if re.search(r"\bprefers? (?:you|your|yours)\b", sentence.text, re.I):
         return True  # "X came in at $31, but the team prefers yours"
     return any(not m.active for m in mentions) or not _RIVAL_AHEAD.search(sentence.text)
+
+
+@per_sentence
+def _strong(sentence: Sentence) -> list[str]:
+    """The categories whose concern phrasings the sentence uses."""
+    return [c for c, pattern in _STRONG.items() if pattern.search(sentence.text)]
 
 
 def _ruled_out(sentence: Sentence) -> bool:

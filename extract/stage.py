@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .base import ConversationDoc, Fact, Sentence
+from .base import Caseless, ConversationDoc, Fact, Sentence, per_sentence
 from .settings import CLOSED
 
 _CUES = {
@@ -24,35 +24,35 @@ _CUES = {
     "closed_won": r"signed(?! up\b| with (?!you\b|us\b))|countersigned|signature (?:came|come|has come|went) through|executed|purchase order|\bpo\b|moving forward with (?:you|northwind|your)|go(?:ing)? ahead with (?:you|the)|welcome aboard|kick[- ]?off|onboarding|officially a customer|deal is done|closed[- ]won",
     "closed_lost": r"signed with (?!you\b|us\b)|went w(?:ith)?\b|go(?:ing)? with (?!you\b|your\b)|chose|decided (?:not|against)|not (?:moving|going) forward|no budget|pass(?:ing)? on|not proceed\w*|another vendor|different direction|on ice|selected",
 }
-_CUES = {stage: re.compile(rf"\b(?:{pattern})", re.I) for stage, pattern in _CUES.items()}
+_CUES = {stage: Caseless(rf"\b(?:{pattern})") for stage, pattern in _CUES.items()}
 # Discovery and prospecting come from who talks (see `_opening`, `_engaged`); sentences are
 # weighed only for the stages past them.
-_ANY_CUE = re.compile("|".join(p.pattern for s, p in _CUES.items() if s not in ("prospecting", "discovery")), re.I)
-_REGRESS = re.compile(
+_ANY_CUE = Caseless("|".join(p.pattern for s, p in _CUES.items() if s not in ("prospecting", "discovery")))
+_REGRESS = Caseless(
     r"\b(re-?evaluat\w*|back to (?:the )?(?:drawing board|evaluation|square one)|start(?:ing)? over|restart\w*|"
     r"revisit\w*|another (?:round of )?(?:evaluation|review|demo|pilot|bake[- ]?off)|re-?open\w*|"
     r"(?:second|another|other) vendors? in the mix|run (?:a |an )?(?:proper |new |formal )?(?:rfp|bake[- ]?off|evaluation)|"
     r"(?:put|putting|puts) (?:\w+ ){0,3}on hold|"
     r"new (?:cio|cto|cfo|ceo|coo|ciso|cro|vp|svp|evp|gm|head|leadership|director|president|owner|boss)\b"
     r"(?=.*\b(?:wants?|asked|asking|insist\w*|requir\w*|needs? to (?:see|review|sign)))|put (?:it|this|everything|things) on hold|paus\w*|(?:want|need) (?:our|my) own review|(?:want|need) to compare|"
-    r"take a step back|re-?run (?:the )?(?:evaluation|pilot|poc))", re.I)
-_HYPOTHETICAL = re.compile(r"^\W*(?:(?:and|but|so|um|uh)\W+)*(?:if|once|when|assuming|in case|whether)\b|\bif\b.*\b(?:would|could|might)\b", re.I)
-_NOT_DONE = re.compile(r"\b(?:not|n't|nothing|until|unless|before|once|yet|by|want\w*|need\w*|get|hop\w*|aim\w*|"
-                       r"target\w*|plan\w*|expect\w*|will|'ll|gonna|going to)\b", re.I)
-_FUTURE = re.compile(r"\b(?:will|'ll|going to|gonna|plan(?:ning)? to|next|want(?:s|ed)?|need(?:s|ed)?|'d like|would like|"
-                     r"hop(?:e|ing)|aim(?:ing)?|target\w*|expect\w*|should)\b", re.I)
-_QUESTION = re.compile(r"\?\s*$|^\W*(?:(?:so|and|um|uh|okay|ok)\W+)*(?:what|how|when|where|which|who|do|does|did|is|are|can|could|would|should)\b", re.I)
+    r"take a step back|re-?run (?:the )?(?:evaluation|pilot|poc))")
+_HYPOTHETICAL = Caseless(r"^\W*(?:(?:and|but|so|um|uh)\W+)*(?:if|once|when|assuming|in case|whether)\b|\bif\b.*\b(?:would|could|might)\b")
+_NOT_DONE = Caseless(r"\b(?:not|n't|nothing|until|unless|before|once|yet|by|want\w*|need\w*|get|hop\w*|aim\w*|"
+                     r"target\w*|plan\w*|expect\w*|will|'ll|gonna|going to)\b")
+_FUTURE = Caseless(r"\b(?:will|'ll|going to|gonna|plan(?:ning)? to|next|want(?:s|ed)?|need(?:s|ed)?|'d like|would like|"
+                   r"hop(?:e|ing)|aim(?:ing)?|target\w*|expect\w*|should)\b")
+_QUESTION = Caseless(r"\?\s*$|^\W*(?:(?:so|and|um|uh|okay|ok)\W+)*(?:what|how|when|where|which|who|do|does|did|is|are|can|could|would|should)\b")
 _DECISIVE = {
-    "closed_won": re.compile(r"\b(?:signed(?! up\b| with (?!you\b|us\b))|countersigned|officially a customer|welcome aboard|po (?:is )?(?:issued|attached|sent)|"
-                             r"signature (?:came|come|has come|went) through)\b", re.I),
-    "closed_lost": re.compile(r"\b(?:(?:decided to go|went|going|signed) w(?:ith)?\b|chose|have selected|picked)(?! you\b| your\b| us\b)|"
-                              r"\b(?:decided (?:not|against)|not (?:moving|going) forward|not proceed\w*|won'?t be (?:moving|going) forward)"
-                              r"(?! (?:to )?(?:go|move|proceed)? ?with (?:them|their|it)\b)", re.I),
-    "proposal": re.compile(r"\b(?:(?:the|our|my) (?:proposal|quote) (?:is|comes)|attached is (?:the|our) (?:proposal|quote|order form)|"
-                           r"(?:sent|sending) (?:over )?(?:the|our|you (?:the|our)) (?:proposal|quote|order form)|"
-                           r"here'?s (?:the|our) (?:proposal|quote))", re.I),
+    "closed_won": Caseless(r"\b(?:signed(?! up\b| with (?!you\b|us\b))|countersigned|officially a customer|welcome aboard|po (?:is )?(?:issued|attached|sent)|"
+                           r"signature (?:came|come|has come|went) through)\b"),
+    "closed_lost": Caseless(r"\b(?:(?:decided to go|went|going|signed) w(?:ith)?\b|chose|have selected|picked)(?! you\b| your\b| us\b)|"
+                            r"\b(?:decided (?:not|against)|not (?:moving|going) forward|not proceed\w*|won'?t be (?:moving|going) forward)"
+                            r"(?! (?:to )?(?:go|move|proceed)? ?with (?:them|their|it)\b)"),
+    "proposal": Caseless(r"\b(?:(?:the|our|my) (?:proposal|quote) (?:is|comes)|attached is (?:the|our) (?:proposal|quote|order form)|"
+                         r"(?:sent|sending) (?:over )?(?:the|our|you (?:the|our)) (?:proposal|quote|order form)|"
+                         r"here'?s (?:the|our) (?:proposal|quote))"),
 }
-_SIDE_PAPER = re.compile(r"\b(?:m?nda|non-disclosure|addendum|dpa|baa|sow for the pilot|pilot agreement|trial agreement)\b", re.I)
+_SIDE_PAPER = Caseless(r"\b(?:m?nda|non-disclosure|addendum|dpa|baa|sow for the pilot|pilot agreement|trial agreement)\b")
 ENOUGH = 1.3  # evidence a conversation needs to set a stage (one decisive sentence, or two clear ones)
 FIRST = 2.0  # how much more evidence a deal's first conversation needs to start past discovery
 
@@ -66,9 +66,11 @@ class Stage:
     heads = ("stage",)
     uses_spacy = False
 
+    @per_sentence
     def wants(self, sentence: Sentence) -> bool:
         return _ANY_CUE.search(sentence.text) is not None and len(sentence.text) < 600
 
+    @per_sentence
     def scores(self, sentence: Sentence) -> bool:
         """Will the head score it? Questions and hypotheticals never move a deal."""
         return self.wants(sentence) and not (_QUESTION.search(sentence.text) or _HYPOTHETICAL.search(sentence.text))
