@@ -408,7 +408,7 @@ def test_query_writes_csv_and_parquet(built, tmp_path):
     assert from_csv["deals"].sum() == from_parquet["deals"].sum() == 4
 
 
-DERIVED = ("conversation_deals", "conversation_speakers", "fact_states", "next_steps", "objections",
+DERIVED = ("conversation_deals", "conversation_speakers", "fact_states", "next_steps", "objections", "deal_warnings", "deal_stage_history",
            "competitor_mentions", "deals")
 
 

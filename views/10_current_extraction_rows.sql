@@ -11,6 +11,7 @@ WITH latest AS (
     SELECT e.* FROM raw.extractions e JOIN latest l USING (conversation_id, extractor, run_id)
 ), kept AS (
     SELECT e.* FROM raw.extractions e JOIN decisions d ON d.extraction_id = e.extraction_id
-    WHERE d.action IN ('confirm', 'edit') AND e.fact_key NOT IN (SELECT fact_key FROM current_rows)
+    WHERE d.action IN ('confirm', 'edit')
+      AND NOT EXISTS (SELECT 1 FROM current_rows c WHERE c.conversation_id = e.conversation_id AND c.fact_key = e.fact_key)
 )
 SELECT * FROM current_rows UNION ALL SELECT * FROM kept;

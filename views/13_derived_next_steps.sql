@@ -2,7 +2,7 @@
 -- (abstained ones left out). Open: not rejected, and either due later than the deal's last
 -- activity (nothing has happened since it fell due) or, with no due date, said in the deal's
 -- latest conversation. The `next_steps` view adds whether it is overdue.
--- key: fact_key
+-- key: conversation_id
 CREATE OR REPLACE TABLE derived.next_steps AS
 WITH activity AS (
     SELECT deal_id, max(ended_at) AS last_activity_at, arg_max(conversation_id, started_at) AS last_conversation_id

@@ -1,7 +1,7 @@
 -- One row per competitor mention (abstained ones left out). `listed` is false for organisations
 -- that look like competitors but are not in [competitors]: proposed at low confidence.
 -- Derived table (rebuilt at write time, see views/__init__.py); the `competitor_mentions` view reads it.
--- key: fact_key
+-- key: conversation_id
 CREATE OR REPLACE TABLE derived.competitor_mentions AS
 SELECT
     fact_id, fact_key, conversation_id, utterance_id, source_uri, deal_id, deal_name, account,

@@ -87,6 +87,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, conversation_ids: list[str] | Non
     decision on these conversations (a reassignment) or facts can change, and the rows of their
     deals. The caller holds the transaction."""
     tables = [v for v in view_files() if v.derived]
+    assert tables[0].object == "derived.conversation_deals"  # `_refresh_rows` starts from it
     if conversation_ids is None and fact_keys is None:
         for table in tables:
             con.execute(table.sql)
@@ -95,27 +96,24 @@ def refresh(con: duckdb.DuckDBPyConnection, *, conversation_ids: list[str] | Non
 
 
 def _refresh_rows(con, tables: list[ViewFile], conversation_ids: list[str], fact_keys: list[str]) -> None:
-    def column(sql: str, *params: list) -> list:
-        return [r[0] for r in con.execute(sql, list(params)).fetchall()]
+    def column(sql: str, values) -> set:
+        return {r[0] for r in con.execute(sql, [sorted(values)]).fetchall()} - {None}
 
-    deal_ids = column("SELECT deal_id FROM derived.conversation_deals WHERE conversation_id IN (SELECT unnest(?))",
-                      conversation_ids)
-    deal_ids += column("SELECT deal_id FROM derived.fact_states WHERE fact_key IN (SELECT unnest(?))", fact_keys)
-    keys = {"conversation_id": conversation_ids}
-    for table in tables:
-        if table.key != "conversation_id" and "fact_key" not in keys:
-            if conversation_ids:
-                # A reassignment: the conversation's facts change deal, and the next steps of the
-                # deals it left and joined may open or close with their last activity.
-                deal_ids += column("SELECT deal_id FROM derived.conversation_deals "
-                                   "WHERE conversation_id IN (SELECT unnest(?))", conversation_ids)
-                fact_keys = fact_keys + column(
-                    "SELECT fact_key FROM derived.fact_states WHERE conversation_id IN (SELECT unnest(?)) "
-                    "OR deal_id IN (SELECT unnest(?))", conversation_ids, deal_ids)
-            keys.update(fact_key=fact_keys, deal_id=deal_ids)
-        values = sorted({v for v in keys[table.key] if v is not None})
-        if not values:
-            continue
-        con.execute(f"DELETE FROM {table.object} WHERE {table.key} IN (SELECT unnest(?))", [values])
-        con.execute(f"INSERT INTO {table.object} BY NAME SELECT * FROM ({table.select}) "
-                    f"WHERE {table.key} IN (SELECT unnest(?))", [values])
+    def rebuild(table: ViewFile, values: set) -> None:
+        if values:  # one placeholder per value: a list of constants reaches the table scans
+            where = f"WHERE {table.key} IN ({', '.join('?' * len(values))})"
+            con.execute(f"DELETE FROM {table.object} {where}", sorted(values))
+            con.execute(f"INSERT INTO {table.object} BY NAME SELECT * FROM ({table.select}) {where}", sorted(values))
+
+    deals_of = "SELECT deal_id FROM derived.conversation_deals WHERE conversation_id IN (SELECT unnest(?))"
+    conversations = set(conversation_ids) | column(
+        "SELECT conversation_id FROM derived.fact_states WHERE fact_key IN (SELECT unnest(?))", fact_keys)
+    deals = column(deals_of, conversations)
+    first, *rest = tables  # derived.conversation_deals: where each conversation is now
+    rebuild(first, conversations)
+    deals |= column(deals_of, conversations)
+    if conversation_ids:  # a reassignment: the deals it left and joined change their last activity,
+        conversations |= column(  # which opens or closes next steps of their other conversations
+            "SELECT conversation_id FROM derived.conversation_deals WHERE deal_id IN (SELECT unnest(?))", deals)
+    for table in rest:
+        rebuild(table, conversations if table.key == "conversation_id" else deals)

@@ -1,7 +1,10 @@
--- A deal's stage changes in time order, each with the conversation and quote that moved it
--- (rejected and abstained proposals left out; an edited stage counts as edited). Title and kind
--- come from the raw conversations: the `conversations` view would read every utterance.
-CREATE OR REPLACE VIEW deal_stage_history AS
+-- Derived table (rebuilt at write time, see views/__init__.py): a deal's stage changes in time
+-- order, each with the conversation and quote that moved it (rejected and abstained proposals
+-- left out; an edited stage counts as edited). The `deal_stage_history` view adds the days in
+-- each stage. Title and kind come from the raw conversations: the `conversations` view would
+-- read every utterance.
+-- key: deal_id
+CREATE OR REPLACE TABLE derived.deal_stage_history AS
 WITH changes AS (
     SELECT f.*, f.value ->> 'stage' AS stage
     FROM fact_states f
@@ -12,8 +15,7 @@ SELECT
     s.said_at AS changed_at,
     lag(s.stage) OVER w AS previous_stage,
     s.stage,
-    date_diff('day', s.said_at::DATE, coalesce(lead(s.said_at) OVER w, (SELECT today FROM settings_crm))::DATE) AS days_in_stage,
-    lead(s.said_at) OVER w IS NULL AS is_current,
+    lead(s.said_at) OVER w AS next_changed_at,
     s.conversation_id, c.title, c.kind,
     s.state, s.confidence, s.quote, s.speaker, s.start_s, s.fact_id
 FROM changes s
