@@ -98,11 +98,14 @@ class Embedder:
 
         hf_logging.disable_progress_bar()
         folder = embedding_model_path(name)
-        # The pipeline embeds beside its main thread (spaCy and the rules): one core is left to that.
-        # Oversubscribed, oneDNN's threads wait on each other (bf16 on 2 busy cores: 96 sentences/s
-        # with 2 threads, 486 with 1).
+        # Every core, also in the pipeline's worker beside the main process: that waits for
+        # embeddings for a third of a run, and both cores embed then. Five runs of
+        # benchmarks/extraction_speed.py each: 274-355 utterances/s (median 310) this way, 238-361
+        # (median 295) with one core left to the main process. On a machine that other jobs keep
+        # busy, oneDNN's threads wait on each other (bf16 on 2 cores: 96 sentences/s with 2 threads,
+        # 486 with 1): set DEALTAPE_TORCH_THREADS=1 there.
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        torch.set_num_threads(max(1, cores - 1))
+        torch.set_num_threads(int(os.environ.get("DEALTAPE_TORCH_THREADS") or cores))
         self.torch = torch
         self.name = name
         self.device = device
