@@ -100,14 +100,13 @@ class Store:
             self.refresh()
         return applied
 
-    def refresh(self, **keys) -> None:
-        """Rebuild the derived tables the views read (all, or the rows of some keys: `views.refresh`)."""
+    def refresh(self) -> None:
+        """Rebuild every derived table the views read (a review rebuilds only its rows: `views.refresh`)."""
         from .. import views
 
         with self.transaction():
-            views.refresh(self.con, **keys)
-        if not keys:
-            self.dirty = False
+            views.refresh(self.con)
+        self.dirty = False
 
     @contextmanager
     def transaction(self):
